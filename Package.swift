@@ -1,0 +1,40 @@
+// swift-tools-version: 6.0
+// Bantam: a Swift engine for image diffusion transformers (FLUX.1, SD3.5, Qwen-Image) on small GPUs.
+// One job per target; the dependency arrows point downwards only (see docs/architecture.md).
+import PackageDescription
+
+let package = Package(
+    name: "Bantam",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "bantam", targets: ["bantam"]),
+        .library(name: "BantamCore", targets: ["BantamCore"]),
+        .library(name: "BantamCPU", targets: ["BantamCPU"]),
+        .library(name: "BantamIO", targets: ["BantamIO"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Tensors, dtypes and their bit-exact conversions, the backend protocol and the op surface.
+        .target(name: "BantamCore"),
+        // The reference backend: readable kernels, f32 accumulation, multithreaded.
+        .target(name: "BantamCPU", dependencies: ["BantamCore"]),
+        // Checkpoint files: safetensors (mmap, lazy), sharded indexes, family/layout detection.
+        .target(name: "BantamIO", dependencies: ["BantamCore"]),
+        // The `bantam` subcommands, as a library so tests can drive them in process.
+        .target(name: "BantamCLI", dependencies: [
+            "BantamCore", "BantamCPU", "BantamIO",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "bantam", dependencies: ["BantamCLI"]),
+
+        // Shared test helpers: float64 references, random tensors, assertClose.
+        .target(name: "BantamTestSupport", dependencies: ["BantamCore"], path: "Tests/BantamTestSupport"),
+        .testTarget(name: "BantamCoreTests", dependencies: ["BantamCore", "BantamCPU", "BantamTestSupport"],
+                    resources: [.copy("Goldens")]),
+        .testTarget(name: "BantamCPUTests", dependencies: ["BantamCore", "BantamCPU", "BantamTestSupport"]),
+        .testTarget(name: "BantamIOTests", dependencies: ["BantamCore", "BantamCPU", "BantamIO", "BantamTestSupport"]),
+        .testTarget(name: "BantamCLITests", dependencies: ["BantamCLI", "BantamIO", "BantamCore", "BantamCPU"]),
+    ]
+)

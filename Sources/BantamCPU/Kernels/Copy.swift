@@ -1,0 +1,110 @@
+import BantamCore
+
+/// copy (with casts) and fill.
+extension CPUBackend {
+    public func copy(_ source: Tensor, into destination: Tensor) throws {
+        guard source.shape == destination.shape else {
+            throw TensorError.shapeMismatch(op: "copy", detail: "\(source.shape) into \(destination.shape)")
+        }
+        let src = try basePointer(source)
+        let dst = try outputPointer(destination)
+        if source.count == 0 { return }
+        if source.dtype.isPacked || destination.dtype.isPacked {
+            try copyPacked(source, src, into: destination, dst)
+            return
+        }
+        let layout = RowLayout(shape: source.shape, strides: [source.strides, destination.strides])
+        let rowLength = layout.rowLength
+        let sameType = source.dtype == destination.dtype
+        let width = source.dtype.byteWidth!
+        // Same dtype: move bytes (bit-exact, NaN payloads included). Integer to integer: through Int64.
+        // Otherwise: through f32 (exact for every float type but f64).
+        let integers = !source.dtype.isFloatingPoint && !destination.dtype.isFloatingPoint
+        let s = UncheckedSendable(src), d = UncheckedSendable(dst)
+        Parallel.forEach(layout.rowCount, threads: threads, grain: max(1, 16384 / max(rowLength, 1))) { rows in
+            let scratch = ScratchRows(rows: 1, length: rowLength)
+            defer { scratch.free() }
+            for row in rows {
+                let si = layout.rowStart(row, operand: 0), di = layout.rowStart(row, operand: 1)
+                let ss = layout.rowStride(0), ds = layout.rowStride(1)
+                if sameType {
+                    if ss == 1 && ds == 1 {
+                        (d.value + di * width).copyMemory(from: s.value + si * width, byteCount: rowLength * width)
+                    } else {
+                        for i in 0..<rowLength {
+                            (d.value + (di + i * ds) * width).copyMemory(from: s.value + (si + i * ss) * width, byteCount: width)
+                        }
+                    }
+                } else if integers {
+                    for i in 0..<rowLength {
+                        let v = Self.loadInteger(s.value + (si + i * ss) * width, source.dtype)
+                        Self.storeInteger(v, d.value + (di + i * ds) * destination.dtype.byteWidth!, destination.dtype)
+                    }
+                } else {
+                    RowIO.read(s.value, source.dtype, start: si, count: rowLength, stride: ss, into: scratch.row(0))
+                    RowIO.write(d.value, destination.dtype, start: di, count: rowLength, stride: ds, from: scratch.row(0))
+                }
+            }
+        }
+    }
+
+    /// Packed 4-bit storage: a byte copy between contiguous tensors of the same dtype, or unpacking to
+    /// another dtype from a contiguous source.
+    private func copyPacked(_ source: Tensor, _ src: UnsafeMutableRawPointer, into destination: Tensor,
+                            _ dst: UnsafeMutableRawPointer) throws {
+        if source.dtype == destination.dtype && source.isContiguous && destination.isContiguous {
+            dst.copyMemory(from: src, byteCount: try source.dtype.byteCount(elements: source.count))
+            return
+        }
+        guard source.isContiguous && !destination.dtype.isPacked else {
+            throw TensorError.unsupported(backend: name, op: "copy",
+                                          detail: "strided or packed-destination copies of \(source.dtype) to \(destination.dtype)")
+        }
+        var values = [Float](repeating: 0, count: source.count)
+        values.withUnsafeMutableBufferPointer { ElementConversion.decode(source.dtype, from: src, count: source.count, into: $0.baseAddress!) }
+        let staged = try Tensor(values, shape: source.shape, dtype: .f32, on: self)
+        try copy(staged, into: destination)
+    }
+
+    @inline(__always)
+    static func loadInteger(_ p: UnsafeRawPointer, _ dtype: DType) -> Int64 {
+        switch dtype {
+        case .i64: return p.loadUnaligned(as: Int64.self)
+        case .i32: return Int64(p.loadUnaligned(as: Int32.self))
+        case .i16: return Int64(p.loadUnaligned(as: Int16.self))
+        case .i8: return Int64(p.load(as: Int8.self))
+        default: return Int64(p.load(as: UInt8.self))
+        }
+    }
+
+    /// Stores with wrap-around, like torch's integer casts.
+    @inline(__always)
+    static func storeInteger(_ v: Int64, _ p: UnsafeMutableRawPointer, _ dtype: DType) {
+        switch dtype {
+        case .i64: p.storeBytes(of: v, as: Int64.self)
+        case .i32: p.storeBytes(of: Int32(truncatingIfNeeded: v), as: Int32.self)
+        case .i16: p.storeBytes(of: Int16(truncatingIfNeeded: v), as: Int16.self)
+        case .i8: p.storeBytes(of: Int8(truncatingIfNeeded: v), as: Int8.self)
+        case .bool: p.storeBytes(of: UInt8(v != 0 ? 1 : 0), as: UInt8.self)
+        default: p.storeBytes(of: UInt8(truncatingIfNeeded: v), as: UInt8.self)
+        }
+    }
+
+    public func fill(_ destination: Tensor, value: Float) throws {
+        try require(.fill, destination.dtype)
+        let dst = try outputPointer(destination)
+        guard destination.count > 0 else { return }
+        let layout = RowLayout(shape: destination.shape, strides: [destination.strides])
+        let rowLength = layout.rowLength
+        let d = UncheckedSendable(dst)
+        Parallel.forEach(layout.rowCount, threads: threads, grain: max(1, 16384 / max(rowLength, 1))) { rows in
+            let scratch = ScratchRows(rows: 1, length: rowLength)
+            defer { scratch.free() }
+            scratch.row(0).initialize(repeating: value, count: rowLength)
+            for row in rows {
+                RowIO.write(d.value, destination.dtype, start: layout.rowStart(row, operand: 0), count: rowLength,
+                            stride: layout.rowStride(0), from: scratch.row(0))
+            }
+        }
+    }
+}

@@ -1,0 +1,3 @@
+import BantamCLI
+
+await BantamCommand.main()
