@@ -110,6 +110,12 @@ import Testing
         for (name, got, want) in cases {
             #expect(try got.floats().map(\.bitPattern) == want.map(\.bitPattern), "\(name), seed \(rng.seed)")
         }
+        // Broadcasting through the operator: [3, 1, 5] + [4, 1] -> [3, 4, 5].
+        let p = rng.normals(15), q = rng.normals(4)
+        let sum = try Tensor(p, shape: [3, 1, 5], on: cpu) + Tensor(q, shape: [4, 1], on: cpu)
+        #expect(sum.shape == [3, 4, 5])
+        let expected = (0..<60).map { (i: Int) -> Float in p[(i / 20) * 5 + i % 5] + q[(i / 5) % 4] }
+        #expect(try sum.floats() == expected, "broadcast a + b, seed \(rng.seed)")
     }
 
     /// maximum/minimum propagate NaN from either side (torch semantics, not fmax).

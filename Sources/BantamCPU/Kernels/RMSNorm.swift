@@ -3,8 +3,9 @@ import BantamCore
 /// RMSNorm over the last axis: y = x·rsqrt(mean(x²) + eps)·w.
 ///
 /// Numerics: everything in f32 (the mean of squares by pairwise summation), rounded once to the output
-/// dtype. Note the reference implementations differ here: `torch.nn.functional.rms_norm` also rounds once,
-/// but the T5/FLUX/diffusers `RMSNorm` modules cast the normalized x back to the input dtype *before*
+/// dtype. Note the reference implementations differ here: `torch.nn.functional.rms_norm` also rounds once
+/// (checked on torch 2.13: its bf16 output equals the f32 result rounded once), but the T5/FLUX/diffusers
+/// `RMSNorm` modules cast the normalized x back to the input dtype *before*
 /// multiplying by the weight (two roundings for bf16). Model code that needs that behaviour bit for bit can
 /// write it as two ops: `rmsNorm(x, weight: nil, eps:)` (rounds to x's dtype) followed by `* weight`.
 extension CPUBackend {

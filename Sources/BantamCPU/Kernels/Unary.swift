@@ -46,7 +46,8 @@ enum UnaryMath {
             // 1 + tanh cancels, so the absolute error is about |x|·2⁻²⁴ there (torch computes the same).
             for i in 0..<n {
                 let x = p[i]
-                let inner = sqrtTwoOverPi * (x + 0.044715 * x * x * x)
+                let cube = x * x * x
+                let inner = sqrtTwoOverPi * (x + 0.044715 * cube)
                 p[i] = 0.5 * x * (1 + tanhf(inner))
             }
         case .geluErf:
