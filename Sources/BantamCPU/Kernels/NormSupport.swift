@@ -8,7 +8,9 @@ extension CPUBackend {
         guard t.rank == 1, t.shape[0] == count else {
             throw TensorError.shapeMismatch(op: op, detail: "parameter has shape \(t.shape); expected [\(count)]")
         }
-        try require(.unary, t.dtype)
+        guard t.dtype.isComputeFloat else {
+            throw TensorError.dtypeMismatch(op: op, detail: "parameter is \(t.dtype); expected f32, f16 or bf16")
+        }
         let base = UnsafeRawPointer(try basePointer(t))
         return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             RowIO.read(base, t.dtype, start: 0, count: count, stride: t.strides[0], into: buffer.baseAddress!)
