@@ -1,16 +1,11 @@
 import BantamCore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Scaled dot-product attention, softmax(q·kᵀ·scale + bias [+ causal mask])·v, in blocks of query rows.
 ///
 /// The work is split into tasks of (batch, head, block of up to `attentionBlockRows` query rows). A task
 /// 1. computes the block's scores S = q·kᵀ [rows × Lk] in f32 with one GEMM,
 /// 2. per row applies scale, bias and the causal mask, subtracts the row maximum and exponentiates
-///    (the row sum is kept; P is not normalized yet),
+///    (`FastExp`, vectorized; the row sum is kept, P is not normalized yet),
 /// 3. computes P·v [rows × Dv] with a second GEMM and multiplies each row by 1/sum while encoding.
 /// So a thread holds rows·(Lk + Dv) floats of scratch, never the full [B, H, Lq, Lk] matrix: for
 /// Lk = 4608 that is 1.2 MB per thread. Block boundaries do not depend on the thread count and each GEMM
@@ -88,8 +83,7 @@ extension CPUBackend {
                     } else {
                         for j in 0..<visible { s[j] *= scale }
                     }
-                    var m = -Float.infinity
-                    for j in 0..<visible where s[j] > m { m = s[j] }
+                    let m = Self.rowMax(s, visible)
                     if m == -.infinity {
                         // Every score is −inf (fully masked: zeros, like torch) or NaN (propagate).
                         // A real sum is ≥ 1 (the maximum contributes exp(0)), so 0 can mark "write zeros".
@@ -97,13 +91,9 @@ extension CPUBackend {
                         s.initialize(repeating: 0, count: keys)
                         continue
                     }
-                    var sum: Float = 0
-                    for j in 0..<visible {
-                        let e = expf(s[j] - m)
-                        s[j] = e
-                        sum += e
-                    }
-                    for j in visible..<keys { s[j] = 0 }   // causally hidden keys
+                    for j in 0..<visible { s[j] = FastExp.exp(s[j] - m) }   // vectorized
+                    for j in visible..<keys { s[j] = 0 }                      // causally hidden keys
+                    let sum = Self.rowSum(s, visible)
                     sums[r] = sum
                 }
 
@@ -126,5 +116,39 @@ extension CPUBackend {
                 }
             }
         }
+    }
+
+    /// Largest of s[0..<n] (−inf when empty); NaNs are skipped here and poison the row through exp later.
+    @inline(__always)
+    static func rowMax(_ s: UnsafePointer<Float>, _ n: Int) -> Float {
+        var lanes = SIMD8<Float>(repeating: -.infinity)
+        var j = 0
+        while j + 8 <= n {
+            lanes = pointwiseMax(lanes, UnsafeRawPointer(s + j).loadUnaligned(as: SIMD8<Float>.self))
+            j += 8
+        }
+        var m = lanes.max()
+        while j < n {
+            if s[j] > m { m = s[j] }
+            j += 1
+        }
+        return m
+    }
+
+    /// Σ s[0..<n] in eight interleaved partial sums (a fixed order: the same result on any thread).
+    @inline(__always)
+    static func rowSum(_ s: UnsafePointer<Float>, _ n: Int) -> Float {
+        var lanes = SIMD8<Float>(repeating: 0)
+        var j = 0
+        while j + 8 <= n {
+            lanes += UnsafeRawPointer(s + j).loadUnaligned(as: SIMD8<Float>.self)
+            j += 8
+        }
+        var sum = lanes.sum()
+        while j < n {
+            sum += s[j]
+            j += 1
+        }
+        return sum
     }
 }
