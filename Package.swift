@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "BantamCore", targets: ["BantamCore"]),
         .library(name: "BantamCPU", targets: ["BantamCPU"]),
         .library(name: "BantamIO", targets: ["BantamIO"]),
+        .library(name: "BantamNN", targets: ["BantamNN"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -22,6 +23,8 @@ let package = Package(
         .target(name: "BantamCPU", dependencies: ["BantamCore"]),
         // Checkpoint files: safetensors (mmap, lazy), sharded indexes, family/layout detection.
         .target(name: "BantamIO", dependencies: ["BantamCore"]),
+        // Layers (Linear, norms, conv, embedding) and strict, declarative weight loading.
+        .target(name: "BantamNN", dependencies: ["BantamCore"]),
         // The `bantam` subcommands, as a library so tests can drive them in process.
         .target(name: "BantamCLI", dependencies: [
             "BantamCore", "BantamCPU", "BantamIO",
@@ -36,6 +39,7 @@ let package = Package(
         .testTarget(name: "BantamCPUTests", dependencies: ["BantamCore", "BantamCPU", "BantamTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "BantamIOTests", dependencies: ["BantamCore", "BantamCPU", "BantamIO", "BantamTestSupport"]),
+        .testTarget(name: "BantamNNTests", dependencies: ["BantamNN", "BantamCore", "BantamCPU", "BantamTestSupport"]),
         .testTarget(name: "BantamCLITests", dependencies: ["BantamCLI", "BantamIO", "BantamCore", "BantamCPU"]),
     ]
 )
