@@ -27,9 +27,12 @@ File format ("bgld", little-endian):
 torch's NaN bit patterns depend on which kernel runs the cast (measured with torch 2.13 on AVX512: a
 contiguous f32->bf16 cast writes 0xFFFF for every NaN while a strided one writes 0x7FC0; a contiguous f16->f32
 cast writes 0x7FFFFFFF for NaNs in the tail that the vector loop leaves while the rest keep their payload).
-So every array is computed through three paths - contiguous, strided, and one element at a time - and the
+Every array is computed through three paths - contiguous, strided, and one element at a time - and the
 contiguous result is stored. The script asserts that the paths disagree only where the result is NaN; the
 other paths' values are listed in "alternatives" as [value, [indices]], and a test accepts any of torch's values.
+
+torch 2.13's f32->float8_e4m3fn cast saturates (finite values above 464 and +-Inf become
++-448; NaN stays NaN), unlike older releases that produced NaN from 480 up; e5m2 still overflows to +-Inf.
 """
 import json
 import os
