@@ -5,7 +5,7 @@ import Testing
 
 /// Rough speed of the hot bulk conversions (weights are converted row by row), single thread, on rows that
 /// fit in cache. Prints elements per second; in release builds it also fails if a path is pathologically
-/// slow (under 25 M elements/s, far below the ~1-8 G/s these loops reach when vectorized).
+/// slow (under 25 M elements/s, far below the ~0.3-8 G/s these loops reach when vectorized).
 @Suite("Conversion throughput")
 struct ConversionThroughputTests {
     static func rate(_ count: Int, _ body: () -> Void) -> Double {
