@@ -32,7 +32,7 @@ public enum FloatBits {
     // MARK: IEEE binary16 (1 sign, 5 exponent, 10 mantissa bits)
 
     /// torch's f32 -> f16 cast: round to nearest even, overflow to ±Inf, gradual underflow. A NaN keeps its
-    /// sign and the top 9 payload bits and becomes quiet, as the x86 F16C instruction torch uses does
+    /// sign and the top 10 mantissa bits, with the quiet bit set, as the x86 F16C instruction torch uses does
     /// (c10's portable `fp16_ieee_from_fp32_value`, ported here, would write 0x7E00 | sign instead).
     @inlinable
     public static func f16(fromFloat value: Float) -> UInt16 {
