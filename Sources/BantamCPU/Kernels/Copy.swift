@@ -20,6 +20,9 @@ extension CPUBackend {
         // Same dtype: move bytes (bit-exact, NaN payloads included). Integer to integer: through Int64.
         // Otherwise: through f32 (exact for every float type but f64).
         let integers = !source.dtype.isFloatingPoint && !destination.dtype.isFloatingPoint
+        // Casts to f64, and from f64 to integers, go through Double so nothing is lost (torch's i64 -> f64 is
+        // exact); f64 to a narrower float goes through f32 like torch's double -> float -> bf16.
+        let wide = destination.dtype == .f64 || (source.dtype == .f64 && !destination.dtype.isFloatingPoint)
         let s = UncheckedSendable(src), d = UncheckedSendable(dst)
         let ss = tiles.layout.rowStride(0), ds = tiles.layout.rowStride(1)
         Parallel.forEach(tiles.count, threads: threads, grain: tiles.grain) { range in
@@ -36,6 +39,11 @@ extension CPUBackend {
                         for i in 0..<t.length {
                             (d.value + (di + i * ds) * width).copyMemory(from: s.value + (si + i * ss) * width, byteCount: width)
                         }
+                    }
+                } else if wide {
+                    for i in 0..<t.length {
+                        let v = Self.loadWide(s.value + (si + i * ss) * width, source.dtype)
+                        Self.storeWide(v, d.value + (di + i * ds) * outWidth, destination.dtype)
                     }
                 } else if integers {
                     for i in 0..<t.length {
@@ -90,6 +98,26 @@ extension CPUBackend {
         case .bool: p.storeBytes(of: UInt8(v != 0 ? 1 : 0), as: UInt8.self)
         default: p.storeBytes(of: UInt8(truncatingIfNeeded: v), as: UInt8.self)
         }
+    }
+
+    /// One element as Double: integers exactly, floats by value.
+    @inline(__always)
+    static func loadWide(_ p: UnsafeRawPointer, _ dtype: DType) -> Double {
+        if dtype == .f64 { return p.loadUnaligned(as: Double.self) }
+        if !dtype.isFloatingPoint { return Double(loadInteger(p, dtype)) }
+        var f: Float = 0
+        ElementConversion.decode(dtype, from: p, count: 1, into: &f)
+        return Double(f)
+    }
+
+    /// Stores a Double as f64 or (truncating toward zero, wrapping like torch) as an integer.
+    @inline(__always)
+    static func storeWide(_ v: Double, _ p: UnsafeMutableRawPointer, _ dtype: DType) {
+        if dtype == .f64 { p.storeBytes(of: v, as: Double.self); return }
+        if dtype == .bool { p.storeBytes(of: UInt8(v != 0 ? 1 : 0), as: UInt8.self); return }
+        let truncated = v.isNaN ? 0 : v.rounded(.towardZero)
+        let wrapped = truncated >= 0x1p63 || truncated < -0x1p63 ? Int64.min : Int64(truncated)
+        storeInteger(wrapped, p, dtype)
     }
 
     public func fill(_ destination: Tensor, value: Float) throws {
