@@ -34,7 +34,8 @@ let package = Package(
         .testTarget(name: "BantamCoreTests", dependencies: ["BantamCore", "BantamCPU", "BantamTestSupport"],
                     resources: [.copy("Goldens")]),
         .testTarget(name: "BantamCPUTests", dependencies: ["BantamCore", "BantamCPU", "BantamTestSupport"]),
-        .testTarget(name: "BantamIOTests", dependencies: ["BantamCore", "BantamCPU", "BantamIO", "BantamTestSupport"]),
+        .testTarget(name: "BantamIOTests", dependencies: ["BantamCore", "BantamCPU", "BantamIO", "BantamTestSupport"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "BantamCLITests", dependencies: ["BantamCLI", "BantamIO", "BantamCore", "BantamCPU"]),
     ]
 )
