@@ -28,8 +28,13 @@ struct TempDir {
     func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
+/// Writes `bytes` to `path` in place (plain fopen/fwrite: no atomic-rename or sync, which would make the
+/// thousands of fuzz files slow).
 func writeBytes(_ bytes: [UInt8], to path: String) {
-    _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    guard let handle = fopen(path, "wb") else { fatalError("cannot write \(path)") }
+    let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, handle) }
+    fclose(handle)
+    precondition(written == bytes.count, "short write to \(path)")
 }
 
 func readBytes(_ path: String) -> [UInt8] {

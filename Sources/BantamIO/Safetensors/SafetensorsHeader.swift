@@ -115,6 +115,12 @@ struct SafetensorsHeader {
         self.tensors = tensors
     }
 
+    /// ", too large" for an integer beyond 64 bits (kept as text by the parser), else "".
+    private static func tooLarge(_ value: JSONValue) -> String {
+        guard case .number(let text) = value, !text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) else { return "" }
+        return ", too large"
+    }
+
     private static func isJSONWhitespace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
 
     /// `__metadata__`: an object of string values (null means none).
@@ -156,7 +162,7 @@ struct SafetensorsHeader {
         shape.reserveCapacity(dims.count)
         for (axis, dim) in dims.enumerated() {
             guard case .integer(let d) = dim, d >= 0 else {
-                throw fail("shape[\(axis)] is \(dim.brief); dimensions must be non-negative integers", name)
+                throw fail("shape[\(axis)] is \(dim.brief)\(tooLarge(dim)); dimensions must be non-negative integers", name)
             }
             shape.append(d)
         }
@@ -168,7 +174,7 @@ struct SafetensorsHeader {
         var bounds: [Int] = []
         for (i, offset) in offsets.enumerated() {
             guard case .integer(let o) = offset, o >= 0 else {
-                throw fail("data_offsets[\(i)] is \(offset.brief); offsets must be non-negative integers", name)
+                throw fail("data_offsets[\(i)] is \(offset.brief)\(tooLarge(offset)); offsets must be non-negative integers", name)
             }
             bounds.append(o)
         }
