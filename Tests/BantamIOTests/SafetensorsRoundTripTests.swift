@@ -140,15 +140,13 @@ import Testing
     }
 
     @Test func misalignedTensorsAreCopiedAndStillCorrect() throws {
-        // A header of 9 bytes puts the data at file offset 17: an F32 there is misaligned, so the CPU copies.
         let dir = TempDir("misaligned")
         defer { dir.remove() }
         let header = "{\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}"
         let values: [Float] = [1.5, -2.25]
         let data = values.flatMap { v in (0..<4).map { UInt8(truncatingIfNeeded: v.bitPattern >> (8 * UInt32($0))) } }
-        var bytes = craft(header, data: data)
-        // Pad the header with one space so that 8 + N is odd.
-        bytes = craft(header + " ", data: data)
+        // One space of padding makes 8 + N odd, so the F32 data starts misaligned.
+        let bytes = craft(header + " ", data: data)
         let path = dir.file("m.safetensors")
         writeBytes(bytes, to: path)
         let file = try SafetensorsFile(path: path)

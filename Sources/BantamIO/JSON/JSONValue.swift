@@ -71,10 +71,15 @@ public indirect enum JSONValue: Sendable, Equatable {
 }
 
 /// A JSON object: its members in file order, with a name index for lookups.
+///
+/// Small objects (a tensor entry has three members) are searched linearly; the hash index is built only
+/// once an object grows past `indexThreshold` members, which keeps a 100k-tensor header from allocating
+/// 100k little dictionaries. Keys compare by their UTF-8 bytes (see `ExactKey`).
 public struct JSONObject: Sendable, Equatable {
     /// Members in the order they appear in the source.
     public private(set) var entries: [(key: String, value: JSONValue)] = []
-    private var index: [ExactKey: Int] = [:]
+    private var index: [ExactKey: Int]? = nil
+    private static let indexThreshold = 8
 
     public init() {}
 
@@ -82,21 +87,31 @@ public struct JSONObject: Sendable, Equatable {
     public var keys: [String] { entries.map(\.key) }
 
     public subscript(key: String) -> JSONValue? {
-        guard let i = index[ExactKey(key)] else { return nil }
-        return entries[i].value
+        position(of: key).map { entries[$0].value }
     }
 
     /// Adds a member; returns false (and changes nothing) when the key is already present.
     @discardableResult
     public mutating func insert(_ key: String, _ value: JSONValue) -> Bool {
-        guard index[ExactKey(key)] == nil else { return false }
-        index[ExactKey(key)] = entries.count
+        guard position(of: key) == nil else { return false }
         entries.append((key, value))
+        if index != nil {
+            index![ExactKey(key)] = entries.count - 1
+        } else if entries.count > Self.indexThreshold {
+            var built = [ExactKey: Int](minimumCapacity: entries.count * 2)
+            for (i, entry) in entries.enumerated() { built[ExactKey(entry.key)] = i }
+            index = built
+        }
         return true
+    }
+
+    private func position(of key: String) -> Int? {
+        if let index { return index[ExactKey(key)] }
+        return entries.firstIndex { compareUTF8($0.key, key) == 0 }
     }
 
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         lhs.entries.count == rhs.entries.count
-            && zip(lhs.entries, rhs.entries).allSatisfy { ExactKey($0.key) == ExactKey($1.key) && $0.value == $1.value }
+            && zip(lhs.entries, rhs.entries).allSatisfy { compareUTF8($0.key, $1.key) == 0 && $0.value == $1.value }
     }
 }

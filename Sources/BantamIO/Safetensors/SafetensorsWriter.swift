@@ -150,16 +150,18 @@ public enum SafetensorsWriter {
     }
 
     /// Bytes of an entry: elements × bits / 8, refusing negative dimensions, overflow and partial bytes.
+    /// Zero dimensions count as 1 in the overflow check, as in the reader, so every file written reads back.
     private static func byteCount(of entry: SafetensorsEntry, file: String) throws(CheckpointError) -> Int {
-        var elements = 1
+        var product = 1
         for d in entry.shape {
             guard d >= 0 else {
                 throw CheckpointError(file: file, tensor: entry.name, reason: "shape \(entry.shape) has a negative dimension")
             }
-            let (p, overflow) = elements.multipliedReportingOverflow(by: d)
-            guard !overflow else { throw CheckpointError(file: file, tensor: entry.name, reason: "shape \(entry.shape) overflows") }
-            elements = p
+            let (p, overflow) = product.multipliedReportingOverflow(by: max(d, 1))
+            guard !overflow else { throw CheckpointError(file: file, tensor: entry.name, reason: "shape \(entry.shape) has more elements than fit in 64 bits") }
+            product = p
         }
+        let elements = entry.shape.contains(0) ? 0 : product
         let (bits, overflow) = elements.multipliedReportingOverflow(by: entry.dtype.bitWidth)
         guard !overflow, bits % 8 == 0 else {
             throw CheckpointError(file: file, tensor: entry.name,
