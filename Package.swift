@@ -38,7 +38,8 @@ let package = Package(
                     resources: [.copy("Goldens")]),
         .testTarget(name: "BantamCPUTests", dependencies: ["BantamCore", "BantamCPU", "BantamTestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "BantamIOTests", dependencies: ["BantamCore", "BantamCPU", "BantamIO", "BantamTestSupport"]),
+        .testTarget(name: "BantamIOTests", dependencies: ["BantamCore", "BantamCPU", "BantamIO", "BantamTestSupport"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "BantamNNTests", dependencies: ["BantamNN", "BantamCore", "BantamCPU", "BantamTestSupport"]),
         .testTarget(name: "BantamCLITests", dependencies: ["BantamCLI", "BantamIO", "BantamCore", "BantamCPU"]),
     ]
