@@ -21,8 +21,10 @@ let package = Package(
         .target(name: "BantamCore"),
         // The reference backend: readable kernels, f32 accumulation, multithreaded.
         .target(name: "BantamCPU", dependencies: ["BantamCore"]),
+        // A strict JSON parser and writer (no Foundation): safetensors headers, configs, tokenizer files.
+        .target(name: "BantamJSON"),
         // Checkpoint files: safetensors (mmap, lazy), sharded indexes, family/layout detection.
-        .target(name: "BantamIO", dependencies: ["BantamCore"]),
+        .target(name: "BantamIO", dependencies: ["BantamCore", "BantamJSON"]),
         // Layers (Linear, norms, conv, embedding) and strict, declarative weight loading.
         .target(name: "BantamNN", dependencies: ["BantamCore"]),
         // The `bantam` subcommands, as a library so tests can drive them in process.
@@ -38,7 +40,7 @@ let package = Package(
                     resources: [.copy("Goldens")]),
         .testTarget(name: "BantamCPUTests", dependencies: ["BantamCore", "BantamCPU", "BantamTestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "BantamIOTests", dependencies: ["BantamCore", "BantamCPU", "BantamIO", "BantamTestSupport"],
+        .testTarget(name: "BantamIOTests", dependencies: ["BantamCore", "BantamCPU", "BantamIO", "BantamJSON", "BantamTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "BantamNNTests", dependencies: ["BantamNN", "BantamCore", "BantamCPU", "BantamTestSupport"]),
         .testTarget(name: "BantamCLITests", dependencies: ["BantamCLI", "BantamIO", "BantamCore", "BantamCPU"]),

@@ -1,3 +1,4 @@
+import BantamJSON
 import BantamCore
 
 /// One checkpoint component: a single .safetensors file, or a sharded set described by

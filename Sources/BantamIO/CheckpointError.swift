@@ -1,3 +1,4 @@
+import BantamJSON
 /// Every checkpoint problem: a file that cannot be opened, a malformed header, a tensor whose bytes do not
 /// match its shape, a sharded index that disagrees with its shards, a failed write.
 ///
@@ -27,18 +28,6 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable, Sendab
     /// A name as it can be shown on one line: control characters (a newline in a hostile tensor name)
     /// are written as escapes, and a huge name is cut after 200 characters, so the message stays one line.
     static func printable(_ text: String, limit: Int = 200) -> String {
-        var out = ""
-        for (index, scalar) in text.unicodeScalars.enumerated() {
-            if index == limit {
-                out += "…"
-                break
-            }
-            if scalar.value < 0x20 || scalar.value == 0x7F {
-                out += "\\u{" + String(scalar.value, radix: 16) + "}"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
+        PrintableText.make(text, limit: limit)
     }
 }

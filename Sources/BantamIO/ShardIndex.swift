@@ -1,3 +1,4 @@
+import BantamJSON
 /// A sharded checkpoint's `*.safetensors.index.json`: `{"metadata": {...}, "weight_map": {name: shard}}`.
 ///
 /// Parsed strictly (duplicate names in `weight_map` are errors) and checked for safety: a shard path must

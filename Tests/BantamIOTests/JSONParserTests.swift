@@ -1,4 +1,5 @@
 import BantamIO
+import BantamJSON
 import Foundation
 import Testing
 

@@ -1,6 +1,7 @@
 import BantamCore
 import BantamCPU
 import BantamIO
+import BantamJSON
 import Testing
 
 /// Files written by the official library (scripts/goldens/safetensors_goldens.py, safetensors 0.8.0 and

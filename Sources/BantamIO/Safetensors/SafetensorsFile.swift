@@ -1,3 +1,4 @@
+import BantamJSON
 import BantamCore
 
 /// One .safetensors file, memory-mapped read-only; tensors are read lazily, one at a time.

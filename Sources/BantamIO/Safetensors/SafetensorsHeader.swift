@@ -1,3 +1,4 @@
+import BantamJSON
 /// The validated header of a safetensors file: the JSON after the 8-byte length, checked against the file.
 ///
 /// Validation follows the official reader (huggingface/safetensors tensor.rs `read_metadata` and

@@ -1,4 +1,5 @@
 import BantamCore
+import BantamJSON
 
 /// One tensor to write: its name, dtype, shape and a closure that produces its bytes on demand.
 ///

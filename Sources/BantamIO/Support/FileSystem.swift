@@ -1,3 +1,4 @@
+import BantamJSON
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

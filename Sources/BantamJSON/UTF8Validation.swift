@@ -1,8 +1,8 @@
 /// Strict UTF-8 validation (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
-enum UTF8Validation {
+public enum UTF8Validation {
     /// The offset of the first byte that does not start a valid sequence, or nil when all bytes are valid.
     /// One pass; the ASCII run (every byte of a typical safetensors header) takes the fast branch.
-    static func firstInvalidOffset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    public static func firstInvalidOffset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         var i = 0
         let n = bytes.count
         while i < n {

@@ -27,7 +27,7 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
     }
 
     public var description: String {
-        let location = path.isEmpty ? "" : " (in " + path.map { "'\(CheckpointError.printable($0, limit: 60))'" }.joined(separator: " > ") + ")"
+        let location = path.isEmpty ? "" : " (in " + path.map { "'\(PrintableText.make($0, limit: 60))'" }.joined(separator: " > ") + ")"
         return "at byte \(offset): \(message)\(location)"
     }
 }

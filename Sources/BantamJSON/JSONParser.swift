@@ -85,7 +85,7 @@ public struct JSONParser {
             path.removeLast()
             guard object.insert(key, value) else {
                 throw JSONParseError(kind: .duplicateKey(key),
-                                     message: "duplicate key '\(CheckpointError.printable(key, limit: 60))'",
+                                     message: "duplicate key '\(PrintableText.make(key, limit: 60))'",
                                      offset: keyOffset, path: path)
             }
             skipWhitespace()

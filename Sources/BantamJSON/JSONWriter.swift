@@ -1,22 +1,22 @@
 /// Builds compact JSON text byte for byte as serde_json does (`serde_json::to_string`), so that headers
 /// written here are identical to the official safetensors writer's: no spaces, integers in decimal,
 /// strings escaped only where JSON requires it.
-struct JSONWriter {
-    private(set) var bytes: [UInt8] = []
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8] = []
 
-    init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
 
-    mutating func raw(_ text: StaticString) {
+    public mutating func raw(_ text: StaticString) {
         bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    mutating func byte(_ b: UInt8) { bytes.append(b) }
+    public mutating func byte(_ b: UInt8) { bytes.append(b) }
 
-    mutating func integer(_ value: Int) { bytes.append(contentsOf: String(value).utf8) }
+    public mutating func integer(_ value: Int) { bytes.append(contentsOf: String(value).utf8) }
 
     /// A quoted string with serde_json's escapes: `\"` `\\`, the short forms \b \t \n \f \r, other control
     /// characters as `\u00xx` (lowercase hex); everything else (DEL, non-ASCII) verbatim as UTF-8.
-    mutating func string(_ text: String) {
+    public mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
         for b in text.utf8 {
             switch b {

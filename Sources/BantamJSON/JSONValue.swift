@@ -34,7 +34,7 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .bool(let b): return b ? "true" : "false"
         case .integer(let i): return String(i)
         case .number(let text): return text
-        case .string(let s): return "\"" + CheckpointError.printable(s, limit: 40) + "\""
+        case .string(let s): return "\"" + PrintableText.make(s, limit: 40) + "\""
         case .array(let items): return "an array of \(items.count)"
         case .object(let object): return "an object of \(object.count) keys"
         }
