@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "BantamCPU", targets: ["BantamCPU"]),
         .library(name: "BantamIO", targets: ["BantamIO"]),
         .library(name: "BantamNN", targets: ["BantamNN"]),
+        .library(name: "BantamPipeline", targets: ["BantamPipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,9 +28,15 @@ let package = Package(
         .target(name: "BantamIO", dependencies: ["BantamCore", "BantamJSON"]),
         // Layers (Linear, norms, conv, embedding) and strict, declarative weight loading.
         .target(name: "BantamNN", dependencies: ["BantamCore"]),
+        // CLIP BPE and T5 SentencePiece tokenizers, read from the files that ship with the models.
+        .target(name: "BantamTokenizers", dependencies: ["BantamJSON"]),
+        // FLUX transformer, CLIP and T5 text encoders, the FLUX autoencoder; one weight map per layout.
+        .target(name: "BantamModels", dependencies: ["BantamCore", "BantamNN", "BantamIO", "BantamJSON"]),
+        // Schedulers, torch-compatible noise, the FLUX text-to-image pipeline, PNG output.
+        .target(name: "BantamPipeline", dependencies: ["BantamCore", "BantamNN", "BantamIO", "BantamModels", "BantamTokenizers"]),
         // The `bantam` subcommands, as a library so tests can drive them in process.
         .target(name: "BantamCLI", dependencies: [
-            "BantamCore", "BantamCPU", "BantamIO",
+            "BantamCore", "BantamCPU", "BantamIO", "BantamPipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "bantam", dependencies: ["BantamCLI"]),
@@ -43,6 +50,9 @@ let package = Package(
         .testTarget(name: "BantamIOTests", dependencies: ["BantamCore", "BantamCPU", "BantamIO", "BantamJSON", "BantamTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "BantamNNTests", dependencies: ["BantamNN", "BantamCore", "BantamCPU", "BantamTestSupport"]),
+        .testTarget(name: "BantamTokenizersTests", dependencies: ["BantamTokenizers", "BantamJSON", "BantamTestSupport"]),
+        .testTarget(name: "BantamModelsTests", dependencies: ["BantamModels", "BantamNN", "BantamIO", "BantamCore", "BantamCPU", "BantamTestSupport"]),
+        .testTarget(name: "BantamPipelineTests", dependencies: ["BantamPipeline", "BantamModels", "BantamNN", "BantamIO", "BantamCore", "BantamCPU", "BantamTestSupport"]),
         .testTarget(name: "BantamCLITests", dependencies: ["BantamCLI", "BantamIO", "BantamCore", "BantamCPU"]),
     ]
 )
