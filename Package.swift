@@ -33,7 +33,8 @@ let package = Package(
         .target(name: "BantamTestSupport", dependencies: ["BantamCore"], path: "Tests/BantamTestSupport"),
         .testTarget(name: "BantamCoreTests", dependencies: ["BantamCore", "BantamCPU", "BantamTestSupport"],
                     resources: [.copy("Goldens")]),
-        .testTarget(name: "BantamCPUTests", dependencies: ["BantamCore", "BantamCPU", "BantamTestSupport"]),
+        .testTarget(name: "BantamCPUTests", dependencies: ["BantamCore", "BantamCPU", "BantamTestSupport"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "BantamIOTests", dependencies: ["BantamCore", "BantamCPU", "BantamIO", "BantamTestSupport"]),
         .testTarget(name: "BantamCLITests", dependencies: ["BantamCLI", "BantamIO", "BantamCore", "BantamCPU"]),
     ]
