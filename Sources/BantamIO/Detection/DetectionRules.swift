@@ -68,9 +68,11 @@ enum DetectionRules {
         FamilyRule(name: "T5 encoder",
                    anyOf: ["encoder.block.#.layer.#.*"],
                    classify: FamilyClassifiers.t5),
-        // §3.2: HF CLIPTextModel.
+        // §3.2: HF CLIPTextModel. transformers 5 saves CLIPTextModel without the `text_model.` prefix
+        // (CLIPTextModelWithProjection keeps it), so both spellings are accepted.
         FamilyRule(name: "CLIP text tower",
-                   anyOf: ["text_model.encoder.layers.#.*", "text_model.embeddings.*"],
+                   anyOf: ["text_model.encoder.layers.#.*", "text_model.embeddings.*",
+                           "embeddings.token_embedding.weight", "embeddings.position_embedding.weight"],
                    classify: FamilyClassifiers.clip),
         // Qwen2.5-VL and other decoder-only language models used as text encoders (names not in formats.md:
         // reported generically, by the usual HF `layers.N.self_attn` names).

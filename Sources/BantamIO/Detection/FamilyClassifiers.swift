@@ -176,12 +176,14 @@ enum FamilyClassifiers {
     }
 
     /// CLIP text tower (formats.md §3.2): CLIP-L = 768 × 12 layers, OpenCLIP bigG = 1280 × 32.
+    /// Names with or without the `text_model.` stem.
     @Sendable static func clip(_ t: TensorIndex) -> Classification {
+        let stem = t.any("text_model.*") ? "text_model." : ""
         var d = ModelDimensions()
-        d.hiddenSize = t.dim("text_model.final_layer_norm.weight", 0) ?? t.dim("text_model.embeddings.token_embedding.weight", 1)
-        d.depth = t.blockCount("text_model.encoder.layers")
-        d.mlpHidden = t.dim(matching: "text_model.encoder.layers.#.mlp.fc1.bias", 0)
-        d.vocabulary = t.dim("text_model.embeddings.token_embedding.weight", 0)
+        d.hiddenSize = t.dim(stem + "final_layer_norm.weight", 0) ?? t.dim(stem + "embeddings.token_embedding.weight", 1)
+        d.depth = t.blockCount(stem + "encoder.layers")
+        d.mlpHidden = t.dim(matching: NamePattern(stem + "encoder.layers.#.mlp.fc1.bias"), 0)
+        d.vocabulary = t.dim(stem + "embeddings.token_embedding.weight", 0)
         let size = DetectionRules.clipSizes.first { $0.hidden == d.hiddenSize && $0.layers == d.depth }
         var c = Classification(family: size?.family ?? .clip, layout: .transformers, dimensions: d)
         if t.any("vision_model.*") { c.notes.append("the file also holds a CLIP vision tower") }
