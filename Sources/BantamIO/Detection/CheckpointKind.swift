@@ -160,7 +160,7 @@ public struct ModelDimensions: Sendable, Equatable {
         var parts: [String] = []
         if let hiddenSize { parts.append("hidden \(hiddenSize)") }
         if let depth, let singleBlocks { parts.append("\(depth) double + \(singleBlocks) single blocks") }
-        else if let depth { parts.append("\(depth) blocks") }
+        else if let depth { parts.append(depth == 1 ? "1 block" : "\(depth) blocks") }
         if let heads, let headDim { parts.append("\(heads) heads × \(headDim)") }
         else if let headDim { parts.append("head size \(headDim)") }
         if let mlpHidden { parts.append("MLP \(mlpHidden)") }
