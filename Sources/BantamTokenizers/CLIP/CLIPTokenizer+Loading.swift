@@ -63,7 +63,8 @@ extension CLIPTokenizer {
     }
 
     /// From a tokenizer folder: `tokenizer.json` when present (what transformers loads), else `vocab.json`
-    /// + `merges.txt`, else `merges.txt` alone. A `tokenizer_config.json` `pad_token` sets `padToken`.
+    /// + `merges.txt`, else `merges.txt` alone. A `tokenizer_config.json` `pad_token` that names a vocabulary
+    /// entry sets `padToken` (as transformers does: SD 3's CLIP-G pads with "!", id 0).
     public static func load(directory: String) throws -> CLIPTokenizer {
         let path = { (name: String) in FileBytes.join(directory, name) }
         var tokenizer: CLIPTokenizer
@@ -84,7 +85,7 @@ extension CLIPTokenizer {
         if FileBytes.isFile(path("tokenizer_config.json")),
            let config = try? TokenizerJSON(try FileBytes.text(at: path("tokenizer_config.json")), what: "tokenizer_config.json"),
            let pad = config.root["pad_token"]?.stringValue ?? config.root["pad_token"]?.objectValue?["content"]?.stringValue,
-           let id = tokenizer.tokenize(pad).count == 1 ? tokenizer.tokenize(pad).first : nil {
+           let id = tokenizer.tokenID(pad) {
             tokenizer.padToken = id
         }
         return tokenizer
@@ -102,7 +103,10 @@ extension CLIPTokenizer {
         let model = try BPEModel(vocabulary: vocabulary, mergeList: merges, unknownID: unknownID)
         let specials = added ?? [AddedToken(content: "<|startoftext|>", id: start), AddedToken(content: "<|endoftext|>", id: end)]
         let size = max(vocabulary.values.max() ?? -1, specials.map(\.id).max() ?? -1) + 1
-        self.init(model: model, addedTokens: specials.filter { !$0.normalized }, start: start, end: end, vocabularySize: size)
+        var entries = vocabulary
+        for token in specials { entries[ExactKey(token.content)] = token.id }
+        self.init(model: model, vocabulary: entries, addedTokens: specials.filter { !$0.normalized }, start: start,
+                  end: end, vocabularySize: size)
     }
 
     /// merges.txt: one "left right" pair per line; a `#version` first line and empty lines are skipped.

@@ -1,3 +1,5 @@
+import BantamJSON
+
 /// CLIP's byte-level BPE tokenizer (FLUX's first text encoder, CLIP-L), read from `vocab.json` +
 /// `merges.txt`, a Hugging Face `tokenizer.json`, or `merges.txt` alone, giving the ids the Hugging Face
 /// tokenizer gives (transformers' `CLIPTokenizer`, which diffusers' FluxPipeline uses).
@@ -18,15 +20,21 @@ public struct CLIPTokenizer: Sendable {
     public let vocabularySize: Int
     let model: BPEModel
     let addedTokens: AddedTokenMatcher
+    let vocabulary: [ExactKey: Int]
 
-    init(model: BPEModel, addedTokens: [AddedToken], start: Int, end: Int, vocabularySize: Int) {
+    init(model: BPEModel, vocabulary: [ExactKey: Int], addedTokens: [AddedToken], start: Int, end: Int,
+         vocabularySize: Int) {
         self.model = model
+        self.vocabulary = vocabulary
         self.addedTokens = AddedTokenMatcher(addedTokens)
         self.startToken = start
         self.endToken = end
         self.padToken = end
         self.vocabularySize = vocabularySize
     }
+
+    /// The id of a vocabulary entry written as in vocab.json ("!", "a</w>", "<|endoftext|>"), if present.
+    public func tokenID(_ token: String) -> Int? { vocabulary[ExactKey(token)] }
 
     /// The content ids of `text`, without the start and end tokens.
     public func tokenize(_ text: String) -> [Int] {
