@@ -58,6 +58,17 @@ import Testing
         try check("T5 FLUX-format tokenizer.json", "t5_flux", fallback: "t5", length: 512, pad: 0) { t5.encode($0, length: 512) }
     }
 
+    /// A 4000-piece word-level model (many competing segmentations; no normalization rules, so only
+    /// U+0020 is a space to sentencepiece while Hugging Face's WhitespaceSplit cuts at every White_Space).
+    @Test func unigram4k() throws {
+        let model = try TokenizerFixtures.bytes(TokenizerFixtures.local + "/unigram-4k/spiece.model")
+        let hf = try T5Tokenizer(sentencePieceModel: model)
+        #expect(hf.vocabularySize == 4100)
+        try check("unigram-4k (HF)", "t5_4k", length: 512, pad: 0) { hf.encode($0, length: 512) }
+        let sp = try T5Tokenizer(sentencePieceModel: model, semantics: .sentencePiece)
+        try check("unigram-4k (sentencepiece)", "t5_4k_spm", fallback: "t5_4k", length: 512, pad: 0) { sp.encode($0, length: 512) }
+    }
+
     @Test func t5SentencePieceLibrary() throws {
         let t5 = try T5Tokenizer(sentencePieceModel: TokenizerFixtures.t5Model(), semantics: .sentencePiece)
         try check("T5 spiece.model (sentencepiece)", "t5_spm", fallback: "t5", length: 512, pad: 0) { t5.encode($0, length: 512) }

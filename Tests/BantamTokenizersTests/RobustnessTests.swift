@@ -27,7 +27,9 @@ import Testing
         var rng = TestRNG()
         let seed = rng.seed
         let clips = [try TokenizerFixtures.clipTiny(), try TokenizerFixtures.clipFull()]
+        let model4k = try TokenizerFixtures.bytes(TokenizerFixtures.local + "/unigram-4k/spiece.model")
         let t5s = [try T5Tokenizer(sentencePieceModel: TokenizerFixtures.t5Model()),
+                   try T5Tokenizer(sentencePieceModel: model4k), try T5Tokenizer(sentencePieceModel: model4k, semantics: .sentencePiece),
                    try T5Tokenizer(sentencePieceModel: TokenizerFixtures.t5Model(), semantics: .sentencePiece),
                    try T5Tokenizer(tokenizerJSON: TokenizerFixtures.t5FluxFormatJSON())]
         for _ in 0..<300 {

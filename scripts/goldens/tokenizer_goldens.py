@@ -25,6 +25,12 @@ truncated at 512):
              converts it: Precompiled normalizer, WhitespaceSplit + Metaspace(always), 100 <extra_id_N>).
   t5_flux    the FLUX-format tokenizer.json above; stored only where it differs from `t5` (else null).
   t5_spm     the sentencepiece library itself (sp.encode(p)[:511] + [</s>]); only where it differs from `t5`.
+  t5_4k, t5_4k_spm   the same two for unigram-4k/spiece.model (below).
+
+  unigram-4k/spiece.model
+                          a 4000-piece unigram model trained here (T5's special ids, "identity" normalization,
+                          so no 240 KB charsmap) on generated text, whose many whole-word pieces make the
+                          Viterbi segmentation compete far more than in the tiny, mostly one-character model.
 
 Run from the repository root: /work/gold-venv/bin/python scripts/goldens/tokenizer_goldens.py
 Deterministic (fixed seed); rerunning with the pinned versions reproduces the files byte for byte.
@@ -150,6 +156,26 @@ def corpus():
     return out
 
 
+def train_unigram_4k(target: Path, work: Path):
+    """A word-level unigram model with T5's ids (pad 0, eos 1, unk 2, no bos) and no normalization rules."""
+    rng = random.Random(4000)
+    vocab = WORDS + [w for s in SCRIPTS for w in s.split()] + EMOJI + \
+        "the and with over under between through sunlight moonlight reflection watercolor oil canvas".split()
+    syllables = ("ka ri to mu se an el or in ta ne lo vi ra sh th qu ing ed er es ly ous tion pre con "
+                 "bra cle dro fin gal hep jor kev lum mar nix opa pul quo rus sta tre ulm ver wix yor zan").split()
+    vocab += ["".join(rng.choice(syllables) for _ in range(rng.randint(1, 5))) for _ in range(12000)]
+    corpus = work / "unigram4k.txt"
+    with corpus.open("w") as f:
+        for _ in range(40000):
+            f.write(" ".join(rng.choice(vocab) for _ in range(rng.randint(3, 16))) + "\n")
+    target.mkdir(parents=True, exist_ok=True)
+    spm.SentencePieceTrainer.train(
+        input=str(corpus), model_prefix=str(work / "unigram4k"), vocab_size=4000, model_type="unigram",
+        pad_id=0, eos_id=1, unk_id=2, bos_id=-1, normalization_rule_name="identity", character_coverage=0.9995,
+        num_threads=1, shuffle_input_sentence=False, input_sentence_size=0, minloglevel=2)
+    shutil.copy(work / "unigram4k.model", target / "spiece.model")
+
+
 def clip_full_vocab(merges_path: Path, work: Path) -> Path:
     """The real CLIP-L vocabulary as OpenAI's simple_tokenizer builds it from the merges."""
     lines = merges_path.read_text().split("\n")[1:]
@@ -199,9 +225,14 @@ def main():
     t5_flux = PreTrainedTokenizerFast(tokenizer_object=Tokenizer.from_str(flux_text), eos_token="</s>",
                                       pad_token="<pad>", unk_token="<unk>")
     sp = spm.SentencePieceProcessor(model_file=str(FIX / "tokenizers/t5/spiece.model"))
+    train_unigram_4k(OUT / "unigram-4k", work)
+    (work / "t5-4k").mkdir()
+    shutil.copy(OUT / "unigram-4k" / "spiece.model", work / "t5-4k" / "spiece.model")
+    t5_4k = T5Tokenizer.from_pretrained(str(work / "t5-4k"))
+    sp_4k = spm.SentencePieceProcessor(model_file=str(OUT / "unigram-4k" / "spiece.model"))
 
-    rows = {"clip": [], "clip_full": [], "t5": [], "t5_flux": [], "t5_spm": []}
-    differ_flux, differ_spm = [], []
+    rows = {"clip": [], "clip_full": [], "t5": [], "t5_flux": [], "t5_spm": [], "t5_4k": [], "t5_4k_spm": []}
+    differ_flux, differ_spm, differ_4k = [], [], []
     for i, p in enumerate(prompts):
         a = clip(p, max_length=77, truncation=True).input_ids
         b = clip_json(p, max_length=77, truncation=True).input_ids
@@ -218,12 +249,19 @@ def main():
             differ_flux.append(i)
         if s != base:
             differ_spm.append(i)
+        base4 = t5_4k(p, max_length=512, truncation=True).input_ids
+        s4 = sp_4k.encode(p)[:511] + [1]
+        rows["t5_4k"].append(base4)
+        rows["t5_4k_spm"].append(None if s4 == base4 else s4)
+        if s4 != base4:
+            differ_4k.append(i)
 
-    for name, idx, other in [("FLUX-format tokenizer.json", differ_flux, "t5_flux"),
-                             ("sentencepiece", differ_spm, "t5_spm")]:
+    for name, idx, base, other in [("FLUX-format tokenizer.json", differ_flux, "t5", "t5_flux"),
+                                   ("sentencepiece", differ_spm, "t5", "t5_spm"),
+                                   ("sentencepiece (unigram-4k)", differ_4k, "t5_4k", "t5_4k_spm")]:
         print(f"{name} differs from transformers' conversion on {len(idx)} prompts:", file=sys.stderr)
         for i in idx:
-            print(f"  {i}: {prompts[i]!r}\n     hf  {rows['t5'][i][:24]}\n     {other[3:]:4}{rows[other][i][:24]}",
+            print(f"  {i}: {prompts[i]!r}\n     hf  {rows[base][i][:24]}\n     {other[-4:]:4}{rows[other][i][:24]}",
                   file=sys.stderr)
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -232,9 +270,10 @@ def main():
            "prompts": prompts, **rows}
     # One prompt per line keeps the file reviewable and diffable.
     lines = ["{", f'"versions":{json.dumps(doc["versions"])},']
-    for key in ["prompts", "clip", "clip_full", "t5", "t5_flux", "t5_spm"]:
+    keys = ["prompts", "clip", "clip_full", "t5", "t5_flux", "t5_spm", "t5_4k", "t5_4k_spm"]
+    for key in keys:
         items = ",\n".join(json.dumps(v, ensure_ascii=False, separators=(",", ":")) for v in doc[key])
-        lines.append(f'"{key}":[\n{items}\n]' + ("," if key != "t5_spm" else ""))
+        lines.append(f'"{key}":[\n{items}\n]' + ("," if key != keys[-1] else ""))
     lines.append("}")
     (OUT / "tokenizer_corpus.json").write_text("\n".join(lines) + "\n")
     (OUT / "t5-flux-format").mkdir(exist_ok=True)
