@@ -37,23 +37,10 @@ extension FluxTransformer {
             let (imgMod1, imgMod2) = (imgMods[0], imgMods[1])
             let (txtMod1, txtMod2) = (txtMods[0], txtMods[1])
 
-            // 2. Image stream: LayerNorm, modulate, project to q, k, v [B, heads, Li, D], normalize q and k.
-            let imgModulated = try imgMod1.modulate(try layerNorm(img, eps: Self.normEps))      // [B, Li, hidden]
-            let (imgQ0, imgK0, imgV) = try FluxTransformer.splitQKV(try imgAttn.qkv(imgModulated), heads: heads)
-            let (imgQ, imgK) = try imgAttn.norm(imgQ0, imgK0)
-
-            // 3. Text stream, likewise: [B, heads, Lt, D].
-            let txtModulated = try txtMod1.modulate(try layerNorm(txt, eps: Self.normEps))      // [B, Lt, hidden]
-            let (txtQ0, txtK0, txtV) = try FluxTransformer.splitQKV(try txtAttn.qkv(txtModulated), heads: heads)
-            let (txtQ, txtK) = try txtAttn.norm(txtQ0, txtK0)
-
-            // 4. Joint attention over [text; image] along the sequence: [B, Lt + Li, hidden].
-            let q = try concat([txtQ, imgQ], axis: 2)                                          // [B, heads, L, D]
-            let k = try concat([txtK, imgK], axis: 2)
-            let v = try concat([txtV, imgV], axis: 2)
-            let attn = try FluxTransformer.attention(q, k, v, pe: pe)
-            let txtAttnOut = try attn.slice(axis: 1, 0..<textLength)                           // [B, Lt, hidden]
-            let imgAttnOut = try attn.slice(axis: 1, textLength..<attn.shape[1])               // [B, Li, hidden]
+            // 2.–4. Joint attention over [text; image] along the sequence: [B, Lt + Li, hidden].
+            let attn = try jointAttention(img: img, txt: txt, imgMod: imgMod1, txtMod: txtMod1, pe: pe)
+            let txtAttnOut = try attn.slice(axis: 1, 0..<textLength)                      // [B, Lt, hidden]
+            let imgAttnOut = try attn.slice(axis: 1, textLength..<attn.shape[1])          // [B, Li, hidden]
 
             // 5. Image residuals: gated attention projection, then the gated MLP of the re-modulated stream.
             var img = try img + imgMod1.gate * imgAttn.proj(imgAttnOut)
@@ -63,6 +50,30 @@ extension FluxTransformer {
             var txt = try txt + txtMod1.gate * txtAttn.proj(txtAttnOut)
             txt = try txt + txtMod2.gate * txtMlp(try txtMod2.modulate(try layerNorm(txt, eps: Self.normEps)))
             return (img, txt)
+        }
+
+        /// Steps 2–4: each stream's q, k, v, concatenated text first, through RoPE and attention.
+        /// -> [B, Lt + Li, hidden]
+        private func jointAttention(img: Tensor, txt: Tensor, imgMod: ModulationOut, txtMod: ModulationOut,
+                                    pe: PositionEmbedding) throws -> Tensor {
+            // 2. Image stream: [B, heads, Li, D] each.
+            let (imgQ, imgK, imgV) = try Self.streamQKV(img, mod: imgMod, attn: imgAttn, heads: heads)
+            // 3. Text stream: [B, heads, Lt, D] each.
+            let (txtQ, txtK, txtV) = try Self.streamQKV(txt, mod: txtMod, attn: txtAttn, heads: heads)
+            // 4. Attention over the joint sequence.
+            let q = try concat([txtQ, imgQ], axis: 2)                                     // [B, heads, L, D]
+            let k = try concat([txtK, imgK], axis: 2)
+            let v = try concat([txtV, imgV], axis: 2)
+            return try FluxTransformer.attention(q, k, v, pe: pe)
+        }
+
+        /// One stream: LayerNorm, modulate, project to q, k, v [B, heads, L, D], normalize q and k.
+        private static func streamQKV(_ x: Tensor, mod: ModulationOut, attn: SelfAttention,
+                                      heads: Int) throws -> (q: Tensor, k: Tensor, v: Tensor) {
+            let modulated = try mod.modulate(try layerNorm(x, eps: normEps))              // [B, L, hidden]
+            let (q, k, v) = try FluxTransformer.splitQKV(try attn.qkv(modulated), heads: heads)
+            let (qn, kn) = try attn.norm(q, k)
+            return (qn, kn, v)
         }
     }
 }

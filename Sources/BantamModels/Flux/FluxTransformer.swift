@@ -54,8 +54,8 @@ public final class FluxTransformer: Sendable {
         let dtype = img.dtype, backend = img.backend
 
         // 1. Project the image and text tokens to the model width.
-        var img = try imgIn(img)                                                       // [B, L, hidden]
-        var txt = try txtIn(try txt.cast(to: dtype))                                   // [B, Lt, hidden]
+        let img = try imgIn(img)                                                       // [B, L, hidden]
+        let txt = try txtIn(try txt.cast(to: dtype))                                   // [B, Lt, hidden]
 
         // 2. Conditioning vector: time (+ guidance) + pooled text.
         var vec = try timeIn(try FluxTransformer.timestepEmbedding(try timesteps.floats(), on: backend).cast(to: dtype))
@@ -68,21 +68,27 @@ public final class FluxTransformer: Sendable {
         let ids = try txtIds.floats() + imgIds.floats()                                // [Lt + L, 3] on the host
         let pe = try peEmbedder.embed(ids: ids, length: txtIds.shape[0] + imgIds.shape[0], on: backend)   // [Lt + L, D/2]
 
-        // 4. Double-stream blocks.
-        for block in doubleBlocks {
-            (img, txt) = try block(img: img, txt: txt, vec: vec, pe: pe)
-        }
-
-        // 5. Single-stream blocks over [text; image].
-        var x = try concat([txt, img], axis: 1)                                        // [B, Lt + L, hidden]
+        // 4.–5. Double-stream blocks, then single-stream blocks over [text; image].
+        var x = try doubleStream(img: img, txt: txt, vec: vec, pe: pe)                 // [B, Lt + L, hidden]
         for block in singleBlocks {
             x = try block(x, vec: vec, pe: pe)
         }
 
         // 6. Drop the text tokens; the last layer maps the image tokens to velocities.
-        let textLength = txt.shape[1]
-        img = try x.slice(axis: 1, textLength..<x.shape[1])                            // [B, L, hidden]
-        return try finalLayer(img, vec: vec)                                           // [B, L, out]
+        let textLength = txtIds.shape[0]
+        let imageTokens = try x.slice(axis: 1, textLength..<x.shape[1])                // [B, L, hidden]
+        return try finalLayer(imageTokens, vec: vec)                                   // [B, L, out]
+    }
+
+    /// Step 4: the double-stream blocks, then the streams joined for the single blocks (in a function of
+    /// its own, so the separate streams are released before the single blocks run).
+    /// img [B, L, hidden], txt [B, Lt, hidden] -> [B, Lt + L, hidden]
+    private func doubleStream(img: Tensor, txt: Tensor, vec: Tensor, pe: PositionEmbedding) throws -> Tensor {
+        var (img, txt) = (img, txt)
+        for block in doubleBlocks {
+            (img, txt) = try block(img: img, txt: txt, vec: vec, pe: pe)
+        }
+        return try concat([txt, img], axis: 1)
     }
 
     /// One-line errors for inputs that do not fit the model (before any work is done).
