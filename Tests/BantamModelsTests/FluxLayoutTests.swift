@@ -4,6 +4,7 @@ import BantamIO
 import BantamModels
 import BantamNN
 import BantamTestSupport
+import Foundation
 import Testing
 
 /// Strict loading of damaged tiny checkpoints and config inference on the tiny fixture's layouts.
@@ -111,5 +112,36 @@ struct FluxLayoutTests {
         #expect(throws: FluxConfigError.self) {
             try FluxTransformerConfig.infer(from: try FluxTiny.bflDev(), layout: .bfl, axesDim: [4, 6, 4])
         }
+    }
+
+    @Test("diffusers config.json next to a single-file transformer: read, absent, malformed")
+    func configJSON() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bantam-flux-\(UInt64.random(in: 0...UInt64.max))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let intact = try FluxTiny.diffusers()
+        let file = folder.appendingPathComponent("diffusion_pytorch_model.safetensors").path
+        try SafetensorsWriter.write(to: file, tensors: try intact.keys.map { ($0, try intact.tensor($0, on: FluxTiny.cpu)) })
+        let config = folder.appendingPathComponent("config.json")
+        func infer() throws -> FluxTransformerConfig {
+            try FluxTransformerConfig.infer(from: try Checkpoint(path: file), layout: .diffusers)
+        }
+
+        try #"{"axes_dims_rope": [8, 4, 4]}"#.write(to: config, atomically: true, encoding: .utf8)
+        #expect(try infer().axesDim == [8, 4, 4])
+        // Given axes win over the file.
+        #expect(try FluxTransformerConfig.infer(from: try Checkpoint(path: file), layout: .diffusers, axesDim: [4, 6, 6]).axesDim == [4, 6, 6])
+
+        for (text, needle) in [(#"{"axes_dims_rope": [4, 6"#, "config.json"), (#"{"axes_dims_rope": "4,6,6"}"#, "axes_dims_rope"),
+                               (#"{"axes_dims_rope": [4, 6, 7]}"#, "RoPE axes"), ("[]", "object")] {
+            try text.write(to: config, atomically: true, encoding: .utf8)
+            let error = try #require(throws: FluxConfigError.self) { try infer() }
+            #expect(error.description.contains(needle) && !error.description.contains("\n"), "\(error)")
+        }
+
+        // No config.json and 16-wide heads: the axes must be given.
+        try FileManager.default.removeItem(at: config)
+        let error = try #require(throws: FluxConfigError.self) { try infer() }
+        #expect(error.description.contains("axesDim"))
     }
 }

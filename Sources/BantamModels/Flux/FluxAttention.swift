@@ -21,7 +21,7 @@ extension FluxTransformer {
     }
 
     /// `rearrange(qkv, "B L (K H D) -> K B H L D", K=3, H=heads)`: qkv [B, L, 3·hidden] -> q, k, v
-    /// [B, heads, L, headDim] (views; a strided qkv is copied once by the reshape).
+    /// [B, heads, L, headDim] (views of a contiguous qkv; a strided one is copied once by the reshape).
     static func splitQKV(_ qkv: Tensor, heads: Int) throws -> (q: Tensor, k: Tensor, v: Tensor) {
         let (b, l, width) = (qkv.shape[0], qkv.shape[1], qkv.shape[2])
         let headDim = width / (3 * heads)

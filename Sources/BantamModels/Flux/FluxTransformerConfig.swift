@@ -38,6 +38,8 @@ public struct FluxTransformerConfig: Sendable, Equatable {
 
     /// Width of the sinusoidal timestep and guidance embeddings (fixed in the reference code).
     public static let timestepDim = 256
+    /// More blocks of one kind than this is taken for a damaged file (FLUX.1 has 19 and 38).
+    static let maxBlocks = 1024
     /// FLUX.1's RoPE axes for 128-wide heads.
     public static let fluxAxesDim = [16, 56, 56]
 
@@ -127,6 +129,10 @@ public struct FluxTransformerConfig: Sendable, Equatable {
         guard doubleBlocks + singleBlocks > 0 else {
             throw FluxConfigError("\(source.sourceDescription) has no \(layout.doubleBlockPrefix)* or \(layout.singleBlockPrefix)* "
                                   + "tensors; it is not a FLUX transformer in the \(layout) layout")
+        }
+        guard doubleBlocks <= maxBlocks, singleBlocks <= maxBlocks else {
+            throw FluxConfigError("\(source.sourceDescription): a block index of \(max(doubleBlocks, singleBlocks) - 1) is not "
+                                  + "plausible (at most \(maxBlocks) blocks of each kind); the file is damaged")
         }
 
         // 3. Head size and MLP width from the first block present.
