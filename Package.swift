@@ -19,7 +19,10 @@ let package = Package(
         // Tensors, dtypes and their bit-exact conversions, the backend protocol and the op surface.
         .target(name: "BantamCore"),
         // The reference backend: readable kernels, f32 accumulation, multithreaded.
-        .target(name: "BantamCPU", dependencies: ["BantamCore"]),
+        .target(name: "BantamCPU", dependencies: ["BantamCore", "CBantamKernels"]),
+        // The GEMM micro-kernels that need AVX2/AVX-512 (function-level target attributes, picked at
+        // run time); everything else in the CPU backend is Swift.
+        .target(name: "CBantamKernels"),
         // Checkpoint files: safetensors (mmap, lazy), sharded indexes, family/layout detection.
         .target(name: "BantamIO", dependencies: ["BantamCore"]),
         // The `bantam` subcommands, as a library so tests can drive them in process.
