@@ -104,7 +104,17 @@ import Testing
                 let sliceValues = Self.columns(wideWValues, rows: batch * n, rowLength: k + 5, from: 2, count: k)
                 let bSliceTValues = Self.transposeBatches(sliceValues, batch: batch, rows: n, cols: k)
 
+                // a: element 0 of the last axis of a [batch, m, k, 2] tensor (no unit stride at all).
+                let (pairs, pairValues) = try rng.tensor([batch, m, k, 2], dtype: dtype, on: backend)
+                let aEveryOther = try pairs.slice(axis: 3, 0..<1).squeeze(3)
+                let aEveryOtherValues = (0..<(batch * m * k)).map { pairValues[2 * $0] }
+                // b: one row per batch item repeated over K (row stride 0).
+                let (rowsOfB, rowValues) = try rng.tensor([batch, 1, n], dtype: dtype, on: backend)
+                let bRepeated = try rowsOfB.expand(to: [batch, k, n])
+                let bRepeatedValues = (0..<(batch * k * n)).map { rowValues[($0 / (k * n)) * n + $0 % n] }
+
                 let cases: [(String, Tensor, [Double], Tensor, [Double])] = [
+                    ("every-other-element a · row-repeated b", aEveryOther, aEveryOtherValues, bRepeated, bRepeatedValues),
                     ("sliced a · transposed b", aSlice, aSliceValues, bT, bTValues),
                     ("permuted a · broadcast b", aPermuted, aPermutedValues, bBroadcast, bBroadcastValues),
                     ("transposed a · sliced-and-transposed b", aT, aTValues, bSliceT, bSliceTValues),

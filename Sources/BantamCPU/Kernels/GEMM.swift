@@ -39,7 +39,7 @@ enum Gemm {
         }
         let threads = m * n * k < parallelThreshold ? 1 : max(1, threads)
         let blocking = GemmBlocking(kernel: kernel, m: m, n: n, k: k)
-        let bPack = UnsafeMutablePointer<Float>.allocate(capacity: blocking.kc * blocking.nc)
+        let bPack = GemmWorkspace.allocate(blocking.kc * blocking.nc)
         defer { bPack.deallocate() }
         if threads == 1 {
             let workspace = GemmWorkspace(blocking)
@@ -75,7 +75,7 @@ enum Gemm {
         let cc = UncheckedSendable(c)
         Parallel.forEach(batch, threads: threads) { items in
             let workspace = GemmWorkspace(blocking)
-            let bPack = UnsafeMutablePointer<Float>.allocate(capacity: blocking.kc * blocking.nc)
+            let bPack = GemmWorkspace.allocate(blocking.kc * blocking.nc)
             defer { workspace.free(); bPack.deallocate() }
             for t in items {
                 run(blocking, m: m, n: n, k: k, a: a.advanced(by: t * aBatchStride),
@@ -102,11 +102,9 @@ enum Gemm {
                 let loadC = accumulate || pc > 0
                 // 1. B[pc ..< pc+kc, jc ..< jc+nc] -> `panels` slivers of kc × nr, shared by all tiles.
                 let packB = { (range: Range<Int>, scratch: UnsafeMutablePointer<Float>) in
-                    for q in range {
-                        GemmPacking.packPanel(bSource, lane0: jc + q * nr, lanes: min(nr, nc - q * nr), width: nr,
-                                              depth0: pc, depth: kc, into: shared.value.0 + q * nr * kc,
-                                              scratch: scratch)
-                    }
+                    let first = range.lowerBound * nr
+                    GemmPacking.packB(bSource, lane0: jc + first, lanes: min(nc, range.upperBound * nr) - first,
+                                      depth0: pc, depth: kc, nr: nr, into: shared.value.0 + first * kc, scratch: scratch)
                 }
                 // 2. Tiles: t = (row block of A) · groups + (group of B slivers). Consecutive tiles share the
                 //    row block, so a chunk packs each A block once.
@@ -155,41 +153,34 @@ enum Gemm {
                                     c: UnsafeMutablePointer<Float>, ldc: Int, loadC: Bool,
                                     tile: UnsafeMutablePointer<Float>) {
         let mr = blocking.mr, nr = blocking.nr, kernel = blocking.kernel
-        @inline(__always) func one(_ i: Int, _ q: Int) {
-            let j = q &* nr
-            let width = min(nr, columns &- j)
-            let bp = bPack + j &* kc
+        // Row slivers outside, column slivers inside: the mr × kc sliver of A stays in L1 while the B
+        // slivers stream from L2, and consecutive tiles walk along C's rows (which the hardware prefetcher
+        // follows). Measured faster here than the BLIS order (B sliver in L1, A slivers streaming).
+        var i = 0
+        while i < rows {
             let height = min(mr, rows &- i)
             let ap = aPack + i &* kc
-            let cp = c + (i &* ldc &+ j)
-            if height == mr && width == nr {
-                GemmMicroKernel.run(kernel, kc: kc, a: ap, b: bp, c: cp, ldc: ldc, accumulate: loadC)
-            } else {
-                GemmMicroKernel.run(kernel, kc: kc, a: ap, b: bp, c: tile, ldc: nr, accumulate: false)
-                for r in 0..<height {
-                    let src = tile + r &* nr, dst = cp + r &* ldc
-                    if loadC {
-                        for x in 0..<width { dst[x] += src[x] }
-                    } else {
-                        dst.update(from: src, count: width)
+            for q in panels {
+                let j = q &* nr
+                let width = min(nr, columns &- j)
+                let bp = bPack + j &* kc
+                let cp = c + (i &* ldc &+ j)
+                if height == mr && width == nr {
+                    GemmMicroKernel.run(kernel, kc: kc, a: ap, b: bp, c: cp, ldc: ldc, accumulate: loadC)
+                } else {
+                    // Edge tile: compute the full tile aside, write only its valid part.
+                    GemmMicroKernel.run(kernel, kc: kc, a: ap, b: bp, c: tile, ldc: nr, accumulate: false)
+                    for r in 0..<height {
+                        let src = tile + r &* nr, dst = cp + r &* ldc
+                        if loadC {
+                            for x in 0..<width { dst[x] += src[x] }
+                        } else {
+                            dst.update(from: src, count: width)
+                        }
                     }
                 }
             }
-        }
-        if (devKnob("ORDER") ?? 1) == 1 {
-            var i = 0
-            while i < rows {
-                for q in panels { one(i, q) }
-                i &+= mr
-            }
-        } else {
-            for q in panels {
-                var i = 0
-                while i < rows {
-                    one(i, q)
-                    i &+= mr
-                }
-            }
+            i &+= mr
         }
     }
 }
@@ -201,9 +192,16 @@ struct GemmWorkspace {
     let scratch: UnsafeMutablePointer<Float>
 
     init(_ blocking: GemmBlocking) {
-        aPack = .allocate(capacity: blocking.mc * blocking.kc)
-        tile = .allocate(capacity: blocking.mr * blocking.nr)
-        scratch = .allocate(capacity: blocking.kc)
+        aPack = Self.allocate(blocking.mc * blocking.kc)
+        tile = Self.allocate(blocking.mr * blocking.nr)
+        scratch = Self.allocate(blocking.kc)
+    }
+
+    /// `count` floats aligned to a cache line, so a kernel's vector loads of a packed row never straddle
+    /// two lines. Freed with `deallocate()`.
+    static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+            .bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
     func free() {

@@ -49,9 +49,11 @@ public enum GemmKernel: String, CaseIterable, Sendable, CustomStringConvertible 
 
 /// Block sizes of one GEMM call: the register tile (mr × nr) of the kernel and the cache blocks.
 ///
-/// The driver packs a kc × nc panel of B (meant to stay in L2/L3 and be shared by all threads) and,
-/// per thread, an mc × kc block of A (meant for L2); the kernel then streams mr-row slivers of A past
-/// one kc × nr sliver of B that stays in L1 (48 KiB on the target Xeon: kc · nr · 4 bytes ≤ 32 KiB).
+/// The driver packs a kc × nc panel of B, shared by all threads and meant to stay in each core's L2
+/// (256 × 1024 floats = 1 MiB of the 2 MiB L2 of the target Xeon), and per thread an mc × kc block of A
+/// (mc only sets the work unit; 144 × 256 floats = 144 KiB). The kernel then streams the kc × nr slivers
+/// of the B panel past one mr × kc sliver of A that stays in L1 (12 × 256 floats = 12 KiB of 48 KiB).
+/// K and M are split into equal blocks no larger than these, so there is no thin last block.
 struct GemmBlocking {
     let kernel: GemmKernel
     let mr: Int
@@ -63,16 +65,14 @@ struct GemmBlocking {
     /// Default blocks for `kernel`, shrunk to the problem so small matrices allocate little.
     init(kernel: GemmKernel, m: Int, n: Int, k: Int) {
         self.kernel = kernel
-        let (mr, nr, mcMax0, kcMax0, ncMax0): (Int, Int, Int, Int, Int)
+        let (mr, nr, mcMax, kcMax, ncMax): (Int, Int, Int, Int, Int)
         switch kernel {
-        case .avx512: (mr, nr, mcMax0, kcMax0, ncMax0) = (12, 32, 144, 256, 1024)
-        case .avx2: (mr, nr, mcMax0, kcMax0, ncMax0) = (6, 16, 120, 256, 1024)
-        case .swift: (mr, nr, mcMax0, kcMax0, ncMax0) = (6, 8, 96, 256, 1024)
+        case .avx512: (mr, nr, mcMax, kcMax, ncMax) = (12, 32, 144, 256, 1024)
+        case .avx2: (mr, nr, mcMax, kcMax, ncMax) = (6, 16, 120, 256, 1024)
+        case .swift: (mr, nr, mcMax, kcMax, ncMax) = (6, 8, 96, 256, 1024)
         }
         self.mr = mr
         self.nr = nr
-        let kcMax = devKnob("KC") ?? kcMax0, mcMax = devKnob("MC") ?? mcMax0, ncMax = devKnob("NC") ?? ncMax0
-        // Split K and M evenly into blocks no larger than the maxima (no sliver of a last block).
         let kBlocks = max(1, (k + kcMax - 1) / kcMax)
         kc = max(1, (k + kBlocks - 1) / kBlocks)
         let mBlocks = max(1, (m + mcMax - 1) / mcMax)
@@ -82,13 +82,3 @@ struct GemmBlocking {
 
     static func roundUp(_ x: Int, to multiple: Int) -> Int { (x + multiple - 1) / multiple * multiple }
 }
-
-// DEV: temporary tuning knobs
-let devKnobs: [String: Int] = {
-    var d: [String: Int] = [:]
-    for name in ["KC", "MC", "NC", "ORDER", "PF"] {
-        if let v = getenv("GEMM_" + name) { d[name] = Int(String(cString: v)) }
-    }
-    return d
-}()
-func devKnob(_ name: String) -> Int? { devKnobs[name] }
