@@ -25,7 +25,7 @@ struct MatrixOperand: @unchecked Sendable {
 /// see dense f32; block sizes are in GEMMKernelChoice.swift.
 enum Gemm {
     /// Multiply-adds below which a product runs on one thread (a fork/join costs more than it saves).
-    static let parallelThreshold = 1 << 19
+    static let parallelThreshold = 1 << 21
 
     /// c[m×n] (f32, row stride ldc) = a[m×k] · b[k×n], plus the old c when `accumulate`.
     /// Uses up to `threads` threads. k = 0 gives zeros (or leaves c alone when accumulating).
@@ -116,7 +116,8 @@ enum Gemm {
                         let ic = block * mc, rows = min(mc, m - ic)
                         if block != packedBlock {
                             GemmPacking.packA(aSource, row0: ic, rows: rows, depth0: pc, depth: kc, mr: blocking.mr,
-                                              into: workspace.aPack, scratch: workspace.scratch)
+                                              replication: blocking.aReplication, into: workspace.aPack,
+                                              panel: workspace.aPanel, scratch: workspace.scratch)
                             packedBlock = block
                         }
                         macroKernel(blocking, kc: kc, rows: rows, columns: nc,
@@ -159,7 +160,7 @@ enum Gemm {
         var i = 0
         while i < rows {
             let height = min(mr, rows &- i)
-            let ap = aPack + i &* kc
+            let ap = aPack + i &* kc &* blocking.aReplication
             for q in panels {
                 let j = q &* nr
                 let width = min(nr, columns &- j)
@@ -185,14 +186,17 @@ enum Gemm {
     }
 }
 
-/// Per-thread buffers of the GEMM: the packed A block, an edge tile and a decode row.
+/// Per-thread buffers of the GEMM: the packed A block, one A panel before replication, an edge tile and
+/// a decode row.
 struct GemmWorkspace {
     let aPack: UnsafeMutablePointer<Float>
+    let aPanel: UnsafeMutablePointer<Float>
     let tile: UnsafeMutablePointer<Float>
     let scratch: UnsafeMutablePointer<Float>
 
     init(_ blocking: GemmBlocking) {
-        aPack = Self.allocate(blocking.mc * blocking.kc)
+        aPack = Self.allocate(blocking.mc * blocking.kc * blocking.aReplication)
+        aPanel = Self.allocate(blocking.aReplication > 1 ? blocking.mr * blocking.kc : 1)
         tile = Self.allocate(blocking.mr * blocking.nr)
         scratch = Self.allocate(blocking.kc)
     }
@@ -206,6 +210,7 @@ struct GemmWorkspace {
 
     func free() {
         aPack.deallocate()
+        aPanel.deallocate()
         tile.deallocate()
         scratch.deallocate()
     }

@@ -61,6 +61,9 @@ struct GemmBlocking {
     let mc: Int
     let kc: Int
     let nc: Int
+    /// How many copies of each A value the kernel's A panel holds (4 for the Swift kernel, which reads
+    /// A pre-broadcast; 1 for the C kernels, which broadcast from memory for free).
+    let aReplication: Int
 
     /// Default blocks for `kernel`, shrunk to the problem so small matrices allocate little.
     init(kernel: GemmKernel, m: Int, n: Int, k: Int) {
@@ -73,6 +76,7 @@ struct GemmBlocking {
         }
         self.mr = mr
         self.nr = nr
+        aReplication = kernel == .swift ? 4 : 1
         let kBlocks = max(1, (k + kcMax - 1) / kcMax)
         kc = max(1, (k + kBlocks - 1) / kBlocks)
         let mBlocks = max(1, (m + mcMax - 1) / mcMax)

@@ -124,13 +124,25 @@ enum GemmPacking {
     }
 
     /// Packs rows `row0 ..< row0 + rows` of A over K steps `depth0 ..< depth0 + depth` as consecutive
-    /// mr-row panels (the last one zero-padded) at `dst`.
-    static func packA(_ src: Source, row0: Int, rows: Int, depth0: Int, depth: Int, mr: Int,
-                      into dst: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+    /// mr-row panels (the last one zero-padded) at `dst`. With `replication` r > 1 each value is stored r
+    /// times in a row (panel[(p·mr + i)·r + copy]), packed first into `panel` (mr · depth floats).
+    static func packA(_ src: Source, row0: Int, rows: Int, depth0: Int, depth: Int, mr: Int, replication: Int,
+                      into dst: UnsafeMutablePointer<Float>, panel: UnsafeMutablePointer<Float>,
+                      scratch: UnsafeMutablePointer<Float>) {
         var i = 0
         while i < rows {
-            packPanel(src, lane0: row0 &+ i, lanes: min(mr, rows &- i), width: mr, depth0: depth0, depth: depth,
-                      into: dst + i &* depth, scratch: scratch)
+            let lanes = min(mr, rows &- i)
+            let target = dst + i &* depth &* replication
+            if replication == 1 {
+                packPanel(src, lane0: row0 &+ i, lanes: lanes, width: mr, depth0: depth0, depth: depth,
+                          into: target, scratch: scratch)
+            } else {
+                packPanel(src, lane0: row0 &+ i, lanes: lanes, width: mr, depth0: depth0, depth: depth,
+                          into: panel, scratch: scratch)
+                for e in 0..<(mr &* depth) {
+                    (target + e &* replication).initialize(repeating: panel[e], count: replication)
+                }
+            }
             i &+= mr
         }
     }

@@ -65,10 +65,10 @@ extension CPUBackend {
     /// (weight-only: decoded to f32 while packing) and bias [N] in any compute float. The bias is added in
     /// f32 (it is the starting value of each output row) before the single rounding to out's dtype.
     public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, into out: Tensor) throws {
-        try require(.matmul, x.dtype)
+        for (role, t) in [("input", x), ("output", out), ("bias", bias ?? x)] where !t.dtype.isComputeFloat {
+            throw TensorError.dtypeMismatch(op: "linear", detail: "\(role) is \(t.dtype); expected f32, f16 or bf16")
+        }
         try require(.linear, weight.dtype)
-        try require(.matmul, out.dtype)
-        if let bias { try require(.matmul, bias.dtype) }
         guard x.rank == 2, weight.rank == 2, out.rank == 2, x.shape[1] == weight.shape[1],
               out.shape.dims == [x.shape[0], weight.shape[0]], bias.map({ $0.shape.dims == [weight.shape[0]] }) ?? true else {
             throw TensorError.shapeMismatch(op: "linear", detail: "cpu kernel needs x [R, K], weight [N, K], bias [N] -> out [R, N]; got \(x.shape), \(weight.shape), \(bias.map { "\($0.shape)" } ?? "no bias") -> \(out.shape)")
