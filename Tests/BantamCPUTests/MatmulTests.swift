@@ -194,7 +194,7 @@ import Testing
         }
     }
 
-    @Test func badShapesThrow() throws {
+    @Test func badInputsThrow() throws {
         let backend = CPUBackend.shared
         let a = try backend.empty([1, 3, 4], dtype: .f32), b = try backend.empty([1, 5, 2], dtype: .f32)
         let out = try backend.empty([1, 3, 2], dtype: .f32)
@@ -204,6 +204,11 @@ import Testing
         #expect(throws: TensorError.self) { try backend.linear(x, weight: w, bias: nil, into: try backend.empty([2, 3], dtype: .f32)) }
         let ints = try Tensor(ints: [1, 2, 3, 4], shape: [1, 2, 2], on: backend)
         #expect(throws: TensorError.self) { try backend.matmul(ints, ints, into: try backend.empty([1, 2, 2], dtype: .i32)) }
+        // linear: FP8 is a weight format only; integer weights are refused.
+        let fp8 = try Tensor([1, 2, 3, 4], shape: [2, 2], dtype: .f8e4m3fn, on: backend)
+        #expect(throws: TensorError.self) { try backend.linear(fp8, weight: fp8, bias: nil, into: try backend.empty([2, 2], dtype: .f8e4m3fn)) }
+        let intWeight = try Tensor(ints: [1, 2, 3, 4], shape: [2, 2], dtype: .i8, on: backend)
+        #expect(throws: TensorError.self) { try backend.linear(try backend.empty([2, 2], dtype: .f32), weight: intWeight, bias: nil, into: try backend.empty([2, 2], dtype: .f32)) }
     }
 
     // MARK: linear
