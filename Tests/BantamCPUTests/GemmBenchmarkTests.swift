@@ -8,7 +8,8 @@ import Glibc
 /// GEMM speed figures, printed (never asserted: the machine is shared). Runs only with
 /// `BANTAM_BENCH=1 swift test -c release --filter GemmBenchmark`. Knobs: `BANTAM_BENCH_SIZES`
 /// ("m,n,k;m,n,k", default 1024³), `BANTAM_BENCH_KERNELS` (default: all available),
-/// `BANTAM_BENCH_THREADS` ("1,2"), `BANTAM_BENCH_DTYPES` ("f32,bf16"), `BANTAM_BENCH_ROUNDS`.
+/// `BANTAM_BENCH_THREADS` ("1,2"), `BANTAM_BENCH_DTYPES` ("f32,bf16"), `BANTAM_BENCH_ROUNDS`, and
+/// `BANTAM_BENCH_LINEAR` ("rows,in,out;...") with `BANTAM_BENCH_WEIGHTS` ("f32,bf16,f8e4m3fn") for linear.
 /// Besides `CPUBenchmark`'s wall-clock median it prints GFLOP per CPU-second (process CPU time divided
 /// by the thread count), which shows the kernel's own speed when other processes share the cores.
 @Suite struct GemmBenchmark {
@@ -32,6 +33,25 @@ import Glibc
         let threadCounts = Self.env("BANTAM_BENCH_THREADS", "2").map { Int($0)! }
         let dtypes = Self.env("BANTAM_BENCH_DTYPES", "f32").map { DType(rawValue: String($0))! }
         let rounds = Int(Self.env("BANTAM_BENCH_ROUNDS", "3")[0])!
+        if let linears = getenv("BANTAM_BENCH_LINEAR").map({ String(cString: $0) }) {
+            for shape in linears.split(separator: ";").map({ $0.split(separator: ",").map { Int($0)! } }) {
+                for kernel in kernels {
+                    for weight in Self.env("BANTAM_BENCH_WEIGHTS", "f32").map({ DType(rawValue: String($0))! }) {
+                        for threads in threadCounts {
+                            var wall: [Double] = []
+                            for _ in 0..<rounds {
+                                wall.append(try CPUBenchmark.linear(rows: shape[0], inFeatures: shape[1], outFeatures: shape[2],
+                                                                    dtype: weight.isFloat8 ? .f32 : weight, weightDType: weight,
+                                                                    threads: threads, repeats: 3, kernel: kernel).gflops)
+                            }
+                            wall.sort()
+                            print("BENCH linear x[\(shape[0]), \(shape[1])]·w[\(shape[2]), \(shape[1])]ᵀ+b weight=\(weight) kernel=\(kernel) threads=\(threads): wall median \(Int(wall[wall.count / 2])) GFLOP/s [\(Int(wall.first!))–\(Int(wall.last!))]")
+                        }
+                    }
+                }
+            }
+            return
+        }
         for size in sizes {
             let (m, n, k) = (size[0], size[1], size[2])
             for kernel in kernels {

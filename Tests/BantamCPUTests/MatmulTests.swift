@@ -15,7 +15,7 @@ import Testing
     /// and K block (256), several M blocks and two N blocks (1024 columns), and k = 0.
     static let sizes: [(Int, Int, Int)] = [
         (1, 1, 1), (1, 17, 3), (7, 33, 129), (65, 127, 257), (13, 33, 257), (7, 17, 6), (5, 9, 513),
-        (150, 1057, 40), (4, 6, 0),
+        (150, 1057, 40), (4, 6, 0), (3, 600, 70), (4, 70, 1100), (5, 40, 30),
     ]
 
     // MARK: helpers
@@ -176,6 +176,29 @@ import Testing
         }
     }
 
+    /// An infinite element of B makes its own column infinite and leaves the others finite: no 0 · ∞ from
+    /// padding leaks into other outputs (the few-row paths and the packed path, row-major and transposed B).
+    @Test(arguments: GemmKernel.available)
+    func infinityStaysInItsColumn(kernel: GemmKernel) throws {
+        let backend = CPUBackend(threads: 2, gemmKernel: kernel)
+        var rng = TestRNG()
+        for (m, n, k) in [(1, 9, 5), (3, 40, 5), (20, 40, 5)] {   // k = 5: the last row of B is alone in its group of four
+            var bValues = rng.normals(k * n)
+            bValues[(k - 1) * n + 2] = .infinity
+            let b = try Tensor(bValues, shape: [1, k, n], on: backend)
+            let (a, av) = try rng.tensor([1, m, k], on: backend)
+            let expected = referenceMatmul(av, bValues.map(Double.init), batch: 1, m: m, n: n, k: k)
+            let tol = tolerance(for: .f32, reduction: k)
+            let report = compare(try Self.poisonedMatmul(backend, a, b).floats(), expected, atol: tol.atol, rtol: tol.rtol)
+            #expect(report.violations == 0, "\(kernel) [\(m), \(k)]·[\(k), \(n)] with one ∞, seed \(rng.seed): \(report)")
+            // The same B as a transposed weight through linear.
+            let w = try Tensor(referenceTranspose(bValues.map(Double.init), rows: k, cols: n).map(Float.init), shape: [n, k], on: backend)
+            let linearReport = compare(try Self.poisonedLinear(backend, try a.reshape([m, k]), w, nil).floats(), expected,
+                                       atol: tol.atol, rtol: tol.rtol)
+            #expect(linearReport.violations == 0, "\(kernel) linear [\(m), \(k)]·[\(n), \(k)]ᵀ with one ∞, seed \(rng.seed): \(linearReport)")
+        }
+    }
+
     @Test func emptyDimensions() throws {
         for kernel in GemmKernel.available {
             let backend = CPUBackend(threads: 2, gemmKernel: kernel)
@@ -221,7 +244,7 @@ import Testing
         var rng = TestRNG()
         for xType in [DType.f32, .f16, .bf16] {
             for wType in Array(Set([xType, .f32, .f8e4m3fn, .f8e5m2])).sorted(by: { $0.rawValue < $1.rawValue }) {
-                for (rows, n, k) in [(1, 1, 1), (3, 17, 33), (37, 129, 65), (5, 70, 300)] {
+                for (rows, n, k) in [(1, 1, 1), (3, 17, 33), (37, 129, 65), (5, 70, 300), (2, 300, 270)] {
                     for biasType in [nil, xType, DType.f32] {
                         let (w, _) = try rng.tensor([n, k], dtype: wType, on: backend)
                         let wv = try Self.weightValues(w)
@@ -264,17 +287,20 @@ import Testing
         let one = CPUBackend(threads: 1, gemmKernel: kernel), two = CPUBackend(threads: 2, gemmKernel: kernel)
         var rng = TestRNG()
         func bits(_ t: Tensor) throws -> [UInt32] { try t.floats().map(\.bitPattern) }
-        for (batch, m, n, k, dtype) in [(1, 97, 130, 300, DType.f32), (12, 33, 40, 50, .f32), (2, 70, 90, 260, .bf16)] {
+        for (batch, m, n, k, dtype) in [(1, 97, 130, 300, DType.f32), (12, 33, 40, 50, .f32), (2, 70, 90, 260, .bf16),
+                                        (1, 3, 1500, 700, .f32), (16, 2, 300, 300, .f16)] {
             let (a, _) = try rng.tensor([batch, m, k], dtype: dtype, on: one)
             let (b, _) = try rng.tensor([batch, k, n], dtype: dtype, on: one)
             #expect(try bits(Self.poisonedMatmul(one, a, b)) == bits(Self.poisonedMatmul(two, a.to(two), b.to(two))),
                     "\(kernel) \(dtype) [\(batch), \(m), \(k)]·[\(batch), \(k), \(n)], seed \(rng.seed)")
         }
-        let (x, _) = try rng.tensor([64, 200], on: one)
-        let (w, _) = try rng.tensor([300, 200], dtype: .f8e5m2, on: one)
-        let (bias, _) = try rng.tensor([300], on: one)
-        #expect(try bits(Self.poisonedLinear(one, x, w, bias)) == bits(Self.poisonedLinear(two, x.to(two), w.to(two), bias.to(two))),
-                "\(kernel) linear with an e5m2 weight, seed \(rng.seed)")
+        for rows in [64, 2] {
+            let (x, _) = try rng.tensor([rows, 400], on: one)
+            let (w, _) = try rng.tensor([3000, 400], dtype: .f8e5m2, on: one)
+            let (bias, _) = try rng.tensor([3000], on: one)
+            #expect(try bits(Self.poisonedLinear(one, x, w, bias)) == bits(Self.poisonedLinear(two, x.to(two), w.to(two), bias.to(two))),
+                    "\(kernel) linear of \(rows) rows with an e5m2 weight, seed \(rng.seed)")
+        }
     }
 
     // MARK: kernel selection

@@ -22,7 +22,8 @@ struct MatrixOperand: @unchecked Sendable {
 /// block of A × a group of nr-column slivers of B) are spread over the threads, each thread packing its
 /// own A block and running the register-tile micro-kernel over it. Packing (GEMMPacking.swift) is where
 /// dtypes and strides are handled; the micro-kernels (GEMMMicroKernel.swift, Sources/CBantamKernels) only
-/// see dense f32; block sizes are in GEMMKernelChoice.swift.
+/// see dense f32; block sizes are in GEMMKernelChoice.swift. Products with at most four rows of A skip
+/// packing and read B in place (GEMMSmallM.swift).
 enum Gemm {
     /// Multiply-adds below which a product runs on one thread (a fork/join costs more than it saves).
     static let parallelThreshold = 1 << 21
@@ -35,6 +36,10 @@ enum Gemm {
         guard m > 0, n > 0 else { return }
         guard k > 0 else {
             if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+            return
+        }
+        if m <= smallRowLimit && multiplySmallM(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc,
+                                                accumulate: accumulate, threads: threads) {
             return
         }
         let threads = m * n * k < parallelThreshold ? 1 : max(1, threads)
@@ -78,8 +83,13 @@ enum Gemm {
             let bPack = GemmWorkspace.allocate(blocking.kc * blocking.nc)
             defer { workspace.free(); bPack.deallocate() }
             for t in items {
-                run(blocking, m: m, n: n, k: k, a: a.advanced(by: t * aBatchStride),
-                    b: b.advanced(by: t * bBatchStride), c: cc.value + t * cBatchStride, ldc: ldc,
+                let a = a.advanced(by: t * aBatchStride), b = b.advanced(by: t * bBatchStride)
+                let c = cc.value + t * cBatchStride
+                if m <= smallRowLimit && multiplySmallM(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc,
+                                                        accumulate: accumulate, threads: 1) {
+                    continue
+                }
+                run(blocking, m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc,
                     accumulate: accumulate, threads: 1, bPack: bPack, serialWorkspace: workspace)
             }
         }
