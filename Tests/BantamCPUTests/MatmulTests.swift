@@ -199,6 +199,21 @@ import Testing
         }
     }
 
+    /// bf16 outputs of more than 2²² elements go through the f32 scratch in row blocks (2047 + 2 rows here).
+    @Test func largeLowPrecisionOutputInRowBlocks() throws {
+        let backend = CPUBackend.shared
+        var rng = TestRNG()
+        let (m, n, k) = (2049, 2049, 3)
+        let (a, av) = try rng.tensor([1, m, k], dtype: .bf16, on: backend)
+        let (b, bv) = try rng.tensor([1, k, n], dtype: .bf16, on: backend)
+        let expected = referenceMatmul(av, bv, batch: 1, m: m, n: n, k: k)
+        try Self.check(try Self.poisonedMatmul(backend, a, b), expected, dtype: .bf16, k: k, "bf16 matmul \(m)×\(n)", seed: rng.seed)
+        // linear: x [m, k] · (bᵀ as a [n, k] weight)ᵀ is the same product.
+        let w = try b.reshape([k, n]).T.contiguous()
+        try Self.check(try Self.poisonedLinear(backend, try a.reshape([m, k]), w, nil), expected, dtype: .bf16, k: k,
+                       "bf16 linear \(m)×\(n)", seed: rng.seed)
+    }
+
     @Test func emptyDimensions() throws {
         for kernel in GemmKernel.available {
             let backend = CPUBackend(threads: 2, gemmKernel: kernel)
