@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "BantamCore", targets: ["BantamCore"]),
         .library(name: "BantamCPU", targets: ["BantamCPU"]),
         .library(name: "BantamIO", targets: ["BantamIO"]),
+        .library(name: "BantamNN", targets: ["BantamNN"]),
+        .library(name: "BantamPipeline", targets: ["BantamPipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -23,11 +25,21 @@ let package = Package(
         // The GEMM micro-kernels that need AVX2/AVX-512 (function-level target attributes, picked at
         // run time); everything else in the CPU backend is Swift.
         .target(name: "CBantamKernels"),
+        // A strict JSON parser and writer (no Foundation): safetensors headers, configs, tokenizer files.
+        .target(name: "BantamJSON"),
         // Checkpoint files: safetensors (mmap, lazy), sharded indexes, family/layout detection.
-        .target(name: "BantamIO", dependencies: ["BantamCore"]),
+        .target(name: "BantamIO", dependencies: ["BantamCore", "BantamJSON"]),
+        // Layers (Linear, norms, conv, embedding) and strict, declarative weight loading.
+        .target(name: "BantamNN", dependencies: ["BantamCore"]),
+        // CLIP BPE and T5 SentencePiece tokenizers, read from the files that ship with the models.
+        .target(name: "BantamTokenizers", dependencies: ["BantamJSON"]),
+        // FLUX transformer, CLIP and T5 text encoders, the FLUX autoencoder; one weight map per layout.
+        .target(name: "BantamModels", dependencies: ["BantamCore", "BantamNN", "BantamIO", "BantamJSON"]),
+        // Schedulers, torch-compatible noise, the FLUX text-to-image pipeline, PNG output.
+        .target(name: "BantamPipeline", dependencies: ["BantamCore", "BantamNN", "BantamIO", "BantamModels", "BantamTokenizers"]),
         // The `bantam` subcommands, as a library so tests can drive them in process.
         .target(name: "BantamCLI", dependencies: [
-            "BantamCore", "BantamCPU", "BantamIO",
+            "BantamCore", "BantamCPU", "BantamIO", "BantamPipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "bantam", dependencies: ["BantamCLI"]),
@@ -36,8 +48,14 @@ let package = Package(
         .target(name: "BantamTestSupport", dependencies: ["BantamCore"], path: "Tests/BantamTestSupport"),
         .testTarget(name: "BantamCoreTests", dependencies: ["BantamCore", "BantamCPU", "BantamTestSupport"],
                     resources: [.copy("Goldens")]),
-        .testTarget(name: "BantamCPUTests", dependencies: ["BantamCore", "BantamCPU", "BantamTestSupport"]),
-        .testTarget(name: "BantamIOTests", dependencies: ["BantamCore", "BantamCPU", "BantamIO", "BantamTestSupport"]),
+        .testTarget(name: "BantamCPUTests", dependencies: ["BantamCore", "BantamCPU", "BantamTestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "BantamIOTests", dependencies: ["BantamCore", "BantamCPU", "BantamIO", "BantamJSON", "BantamTestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "BantamNNTests", dependencies: ["BantamNN", "BantamCore", "BantamCPU", "BantamTestSupport"]),
+        .testTarget(name: "BantamTokenizersTests", dependencies: ["BantamTokenizers", "BantamJSON", "BantamTestSupport"]),
+        .testTarget(name: "BantamModelsTests", dependencies: ["BantamModels", "BantamNN", "BantamIO", "BantamCore", "BantamCPU", "BantamTestSupport"]),
+        .testTarget(name: "BantamPipelineTests", dependencies: ["BantamPipeline", "BantamModels", "BantamNN", "BantamIO", "BantamCore", "BantamCPU", "BantamTestSupport"]),
         .testTarget(name: "BantamCLITests", dependencies: ["BantamCLI", "BantamIO", "BantamCore", "BantamCPU"]),
     ]
 )

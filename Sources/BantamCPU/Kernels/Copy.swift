@@ -13,36 +13,46 @@ extension CPUBackend {
             try copyPacked(source, src, into: destination, dst)
             return
         }
-        let layout = RowLayout(shape: source.shape, strides: [source.strides, destination.strides])
-        let rowLength = layout.rowLength
+        // Rows are cut into tiles so one long contiguous row still spreads across threads with small scratch.
+        let tiles = ElementwiseTiles(RowLayout(shape: source.shape, strides: [source.strides, destination.strides]))
         let sameType = source.dtype == destination.dtype
-        let width = source.dtype.byteWidth!
+        let width = source.dtype.byteWidth!, outWidth = destination.dtype.byteWidth!
         // Same dtype: move bytes (bit-exact, NaN payloads included). Integer to integer: through Int64.
         // Otherwise: through f32 (exact for every float type but f64).
         let integers = !source.dtype.isFloatingPoint && !destination.dtype.isFloatingPoint
+        // Casts to f64, and from f64 to integers, go through Double so nothing is lost (torch's i64 -> f64 is
+        // exact); f64 to a narrower float goes through f32 like torch's double -> float -> bf16.
+        let wide = destination.dtype == .f64 || (source.dtype == .f64 && !destination.dtype.isFloatingPoint)
         let s = UncheckedSendable(src), d = UncheckedSendable(dst)
-        Parallel.forEach(layout.rowCount, threads: threads, grain: max(1, 16384 / max(rowLength, 1))) { rows in
-            let scratch = ScratchRows(rows: 1, length: rowLength)
+        let ss = tiles.layout.rowStride(0), ds = tiles.layout.rowStride(1)
+        Parallel.forEach(tiles.count, threads: threads, grain: tiles.grain) { range in
+            let scratch = ScratchRows(rows: 1, length: tiles.tileLength)
             defer { scratch.free() }
-            for row in rows {
-                let si = layout.rowStart(row, operand: 0), di = layout.rowStart(row, operand: 1)
-                let ss = layout.rowStride(0), ds = layout.rowStride(1)
+            for index in range {
+                let t = tiles.tile(index)
+                let si = tiles.start(row: t.row, first: t.first, operand: 0)
+                let di = tiles.start(row: t.row, first: t.first, operand: 1)
                 if sameType {
                     if ss == 1 && ds == 1 {
-                        (d.value + di * width).copyMemory(from: s.value + si * width, byteCount: rowLength * width)
+                        (d.value + di * width).copyMemory(from: s.value + si * width, byteCount: t.length * width)
                     } else {
-                        for i in 0..<rowLength {
+                        for i in 0..<t.length {
                             (d.value + (di + i * ds) * width).copyMemory(from: s.value + (si + i * ss) * width, byteCount: width)
                         }
                     }
+                } else if wide {
+                    for i in 0..<t.length {
+                        let v = Self.loadWide(s.value + (si + i * ss) * width, source.dtype)
+                        Self.storeWide(v, d.value + (di + i * ds) * outWidth, destination.dtype)
+                    }
                 } else if integers {
-                    for i in 0..<rowLength {
+                    for i in 0..<t.length {
                         let v = Self.loadInteger(s.value + (si + i * ss) * width, source.dtype)
-                        Self.storeInteger(v, d.value + (di + i * ds) * destination.dtype.byteWidth!, destination.dtype)
+                        Self.storeInteger(v, d.value + (di + i * ds) * outWidth, destination.dtype)
                     }
                 } else {
-                    RowIO.read(s.value, source.dtype, start: si, count: rowLength, stride: ss, into: scratch.row(0))
-                    RowIO.write(d.value, destination.dtype, start: di, count: rowLength, stride: ds, from: scratch.row(0))
+                    RowIO.read(s.value, source.dtype, start: si, count: t.length, stride: ss, into: scratch.row(0))
+                    RowIO.write(d.value, destination.dtype, start: di, count: t.length, stride: ds, from: scratch.row(0))
                 }
             }
         }
@@ -90,20 +100,40 @@ extension CPUBackend {
         }
     }
 
+    /// One element as Double: integers exactly, floats by value.
+    @inline(__always)
+    static func loadWide(_ p: UnsafeRawPointer, _ dtype: DType) -> Double {
+        if dtype == .f64 { return p.loadUnaligned(as: Double.self) }
+        if !dtype.isFloatingPoint { return Double(loadInteger(p, dtype)) }
+        var f: Float = 0
+        ElementConversion.decode(dtype, from: p, count: 1, into: &f)
+        return Double(f)
+    }
+
+    /// Stores a Double as f64 or (truncating toward zero, wrapping like torch) as an integer.
+    @inline(__always)
+    static func storeWide(_ v: Double, _ p: UnsafeMutableRawPointer, _ dtype: DType) {
+        if dtype == .f64 { p.storeBytes(of: v, as: Double.self); return }
+        if dtype == .bool { p.storeBytes(of: UInt8(v != 0 ? 1 : 0), as: UInt8.self); return }
+        let truncated = v.isNaN ? 0 : v.rounded(.towardZero)
+        let wrapped = truncated >= 0x1p63 || truncated < -0x1p63 ? Int64.min : Int64(truncated)
+        storeInteger(wrapped, p, dtype)
+    }
+
     public func fill(_ destination: Tensor, value: Float) throws {
         try require(.fill, destination.dtype)
         let dst = try outputPointer(destination)
         guard destination.count > 0 else { return }
-        let layout = RowLayout(shape: destination.shape, strides: [destination.strides])
-        let rowLength = layout.rowLength
+        let tiles = ElementwiseTiles(RowLayout(shape: destination.shape, strides: [destination.strides]))
         let d = UncheckedSendable(dst)
-        Parallel.forEach(layout.rowCount, threads: threads, grain: max(1, 16384 / max(rowLength, 1))) { rows in
-            let scratch = ScratchRows(rows: 1, length: rowLength)
+        Parallel.forEach(tiles.count, threads: threads, grain: tiles.grain) { range in
+            let scratch = ScratchRows(rows: 1, length: tiles.tileLength)
             defer { scratch.free() }
-            scratch.row(0).initialize(repeating: value, count: rowLength)
-            for row in rows {
-                RowIO.write(d.value, destination.dtype, start: layout.rowStart(row, operand: 0), count: rowLength,
-                            stride: layout.rowStride(0), from: scratch.row(0))
+            scratch.row(0).initialize(repeating: value, count: tiles.tileLength)
+            for index in range {
+                let t = tiles.tile(index)
+                RowIO.write(d.value, destination.dtype, start: tiles.start(row: t.row, first: t.first, operand: 0),
+                            count: t.length, stride: tiles.layout.rowStride(0), from: scratch.row(0))
             }
         }
     }

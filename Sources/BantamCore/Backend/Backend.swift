@@ -50,7 +50,8 @@ public protocol Backend: AnyObject, Sendable {
     /// softmax(q·kᵀ·scale + bias [+ causal mask])·v. q [B, H, Lq, D], k [B, H, Lk, D], v [B, H, Lk, Dv]
     /// (contiguous); bias is nil or a view expanded to [B, H, Lq, Lk] (zero strides where broadcast);
     /// out [B, H, Lq, Dv]. With `causal`, query i sees keys j ≤ i (PyTorch's
-    /// `is_causal`, top-left aligned).
+    /// `is_causal`, top-left aligned). A row whose scores are all −inf (fully masked) gives zeros, as
+    /// PyTorch 2.13's scaled_dot_product_attention does; a NaN score makes its row NaN.
     func attention(_ q: Tensor, _ k: Tensor, _ v: Tensor, bias: Tensor?, causal: Bool, scale: Float,
                    into out: Tensor) throws
     /// Rotary embedding of x [B, H, L, D] with angles given as cos, sin [L, D/2] (f32).

@@ -1,18 +1,27 @@
-/// Bit-exact scalar conversions between f32 and the 16- and 8-bit float formats, matching PyTorch's casts
-/// (c10/util/BFloat16.h, Half.h, Float8_e4m3fn.h, Float8_e5m2.h): round-to-nearest-even, the same NaN codes,
+/// Bit-exact scalar conversions between f32 and the 16- and 8-bit float formats, matching PyTorch 2.13's CPU
+/// casts (the algorithms of c10/util/BFloat16.h, Half.h, Float8_e4m3fn.h, Float8_e5m2.h): round-to-nearest-even
 /// and the same out-of-range behaviour. The `saturating` encoders clamp to the largest finite value first,
 /// which is what quantizers want.
+///
+/// NaN bit patterns: torch itself is not consistent for bf16 and f16 (the pattern depends on which kernel
+/// runs the cast; scripts/goldens/dtype_goldens.py measures all paths). Where torch's paths agree (f16 encode,
+/// the FP8 formats, bf16 decode) the bits here are torch's; where they do not, these functions produce the
+/// bits of one of torch's paths (bf16 encode: 0x7FC0 as c10's scalar path; f16 decode: payload kept).
+/// The tests in Tests/BantamCoreTests check every value against goldens written by torch.
 public enum FloatBits {
 
     // MARK: bfloat16 (1 sign, 8 exponent, 7 mantissa bits: the top half of an f32)
 
-    /// torch `c10::detail::round_to_nearest_even`: NaN becomes 0x7FC0, everything else rounds to nearest even.
+    /// torch `c10::detail::round_to_nearest_even`: NaN becomes 0x7FC0, everything else rounds to nearest even
+    /// (values that round past the largest finite bf16 become ±Inf). torch's vectorized x86 kernel writes
+    /// 0xFFFF for NaN instead; both are NaN.
     @inlinable
     public static func bf16(fromFloat value: Float) -> UInt16 {
-        if value.isNaN { return 0x7FC0 }
         let bits = value.bitPattern
         let roundingBias = ((bits >> 16) & 1) &+ 0x7FFF
-        return UInt16(truncatingIfNeeded: (bits &+ roundingBias) >> 16)
+        let rounded = UInt16(truncatingIfNeeded: (bits &+ roundingBias) >> 16)
+        // A select rather than an early return, so that bulk loops over this function vectorize.
+        return bits & 0x7FFF_FFFF > 0x7F80_0000 ? 0x7FC0 : rounded
     }
 
     @inlinable
@@ -22,7 +31,9 @@ public enum FloatBits {
 
     // MARK: IEEE binary16 (1 sign, 5 exponent, 10 mantissa bits)
 
-    /// torch `c10::detail::fp16_ieee_from_fp32_value`.
+    /// torch's f32 -> f16 cast: round to nearest even, overflow to ±Inf, gradual underflow. A NaN keeps its
+    /// sign and the top 10 mantissa bits, with the quiet bit set, as the x86 F16C instruction torch uses does
+    /// (c10's portable `fp16_ieee_from_fp32_value`, ported here, would write 0x7E00 | sign instead).
     @inlinable
     public static func f16(fromFloat value: Float) -> UInt16 {
         let scaleToInf = Float(bitPattern: 0x7780_0000)    // 2^112
@@ -38,10 +49,12 @@ public enum FloatBits {
         let expBits = (bits >> 13) & 0x0000_7C00
         let mantissaBits = bits & 0x0000_0FFF
         let nonsign = expBits &+ mantissaBits
-        return UInt16(truncatingIfNeeded: (sign >> 16) | (shl1w > 0xFF00_0000 ? 0x7E00 : nonsign))
+        let nan = 0x7E00 | ((w >> 13) & 0x03FF)          // quiet NaN with the payload's top bits
+        return UInt16(truncatingIfNeeded: (sign >> 16) | (shl1w > 0xFF00_0000 ? nan : nonsign))
     }
 
-    /// torch `c10::detail::fp16_ieee_to_fp32_value`.
+    /// torch `c10::detail::fp16_ieee_to_fp32_value`: exact; a NaN keeps its sign and payload and becomes quiet
+    /// (the multiplication by 2^-112 quiets it), as F16C does.
     @inlinable
     public static func float(fromF16 h: UInt16) -> Float {
         let w = UInt32(h) << 16
@@ -63,18 +76,19 @@ public enum FloatBits {
     /// Largest finite e4m3fn value.
     public static let f8e4m3fnMax: Float = 448
 
-    /// torch `c10::detail::fp8e4m3fn_from_fp32_value`: round-to-nearest-even, no saturation: magnitudes of
-    /// 480 and above (and values that round past 448, i.e. above 464) become NaN (0x7F | sign).
+    /// torch `c10::detail::fp8e4m3fn_from_fp32_value` (torch 2.13): round-to-nearest-even, and saturating:
+    /// finite magnitudes that round past 448 (above 464) and ±Inf become ±448 (0x7E | sign); NaN becomes
+    /// 0x7F | sign. (Older torch releases turned |x| ≥ 480 into NaN; 2.13, the pinned version, saturates.)
     @inlinable
     public static func f8e4m3fn(fromFloat value: Float) -> UInt8 {
-        let fp8Max: UInt32 = 1087 << 20          // 480.0 as f32 bits
+        let fp8Limit: UInt32 = 1087 << 20        // 480.0 as f32 bits: the first value past the e4m3fn range
         let denormMask: UInt32 = 141 << 23
         var f = value.bitPattern
         let sign = f & 0x8000_0000
         f ^= sign
         var result: UInt32
-        if f >= fp8Max {
-            result = 0x7F
+        if f >= fp8Limit {
+            result = f > 0x7F80_0000 ? 0x7F : 0x7E          // NaN stays NaN; overflow and Inf saturate
         } else if f < (121 << 23) {
             // Below the smallest normal (2^-6): let the FPU round the subnormal with an added magic number.
             let sum = Float(bitPattern: f) + Float(bitPattern: denormMask)
@@ -84,12 +98,15 @@ public enum FloatBits {
             f = f &+ (UInt32(bitPattern: Int32(7 - 127) << 23) &+ 0x7FFFF)
             f = f &+ mantissaOdd
             result = f >> 20
+            if result == 0x7F { result = 0x7E }             // rounding carried into the NaN code: saturate
         }
         result |= sign >> 24
         return UInt8(truncatingIfNeeded: result)
     }
 
-    /// Clamps to ±448 before rounding: finite inputs never become NaN; NaN stays NaN.
+    /// Clamps to ±448 before rounding: finite inputs never become NaN; NaN stays NaN. Since torch 2.13's
+    /// cast saturates too, this equals `f8e4m3fn(fromFloat:)` for every input (torch's
+    /// `x.clamp(-448, 448).to(float8_e4m3fn)`); it is kept as the explicit name quantizers use.
     @inlinable
     public static func f8e4m3fnSaturating(fromFloat value: Float) -> UInt8 {
         if value.isNaN { return f8e4m3fn(fromFloat: value) }

@@ -23,7 +23,8 @@ extension Tensor {
             case .i64: host.base.storeBytes(of: Int64(v), toByteOffset: 8 * i, as: Int64.self)
             case .i32: host.base.storeBytes(of: Int32(truncatingIfNeeded: v), toByteOffset: 4 * i, as: Int32.self)
             case .i16: host.base.storeBytes(of: Int16(truncatingIfNeeded: v), toByteOffset: 2 * i, as: Int16.self)
-            case .i8, .u8, .bool: host.base.storeBytes(of: UInt8(truncatingIfNeeded: v), toByteOffset: i, as: UInt8.self)
+            case .i8, .u8: host.base.storeBytes(of: UInt8(truncatingIfNeeded: v), toByteOffset: i, as: UInt8.self)
+            case .bool: host.base.storeBytes(of: UInt8(v != 0 ? 1 : 0), toByteOffset: i, as: UInt8.self)
             default:
                 throw TensorError.dtypeMismatch(op: "Tensor(ints:)", detail: "\(dtype) is not an integer dtype")
             }
@@ -71,7 +72,8 @@ extension Tensor {
         }
     }
 
-    /// The same tensor on another backend (a copy; the same tensor when it is already there).
+    /// The same tensor on another backend (a copy; the same tensor when it is already there). Host-memory
+    /// backends may share the bytes instead of copying: tensors are never written in place.
     public func to(_ target: any Backend) throws -> Tensor {
         if target === backend { return self }
         let host = try hostBuffer()

@@ -1,0 +1,1 @@
+/// Model definitions (FLUX transformer, text encoders, autoencoder) and their weight layouts.

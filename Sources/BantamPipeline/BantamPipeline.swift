@@ -1,0 +1,1 @@
+/// Pipelines: schedulers, torch-compatible noise, FLUX text-to-image, image output.

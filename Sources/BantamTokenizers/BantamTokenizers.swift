@@ -1,0 +1,1 @@
+/// Tokenizers for text encoders: CLIP BPE and T5 SentencePiece unigram.
