@@ -12,7 +12,8 @@ import Testing
 /// reduction: k)`: one rounding of the output plus f32 accumulation over k terms.
 @Suite struct MatmulTests {
     /// Sizes (m, n, k): tiny and odd ones, sizes one past each kernel's register tile (12×32, 6×16, 6×8)
-    /// and K block (256), several M blocks and two N blocks (1024 columns), and k = 0.
+    /// and K block (256), several M blocks and two N blocks (1024 columns), k = 0, and both sides of the
+    /// few-rows path (m ≤ 4 reads B in place; m = 5 packs).
     static let sizes: [(Int, Int, Int)] = [
         (1, 1, 1), (1, 17, 3), (7, 33, 129), (65, 127, 257), (13, 33, 257), (7, 17, 6), (5, 9, 513),
         (150, 1057, 40), (4, 6, 0), (3, 600, 70), (4, 70, 1100), (5, 40, 30),
