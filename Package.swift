@@ -21,7 +21,10 @@ let package = Package(
         // Tensors, dtypes and their bit-exact conversions, the backend protocol and the op surface.
         .target(name: "BantamCore"),
         // The reference backend: readable kernels, f32 accumulation, multithreaded.
-        .target(name: "BantamCPU", dependencies: ["BantamCore"]),
+        .target(name: "BantamCPU", dependencies: ["BantamCore", "CBantamKernels"]),
+        // The GEMM micro-kernels that need AVX2/AVX-512 (function-level target attributes, picked at
+        // run time); everything else in the CPU backend is Swift.
+        .target(name: "CBantamKernels"),
         // A strict JSON parser and writer (no Foundation): safetensors headers, configs, tokenizer files.
         .target(name: "BantamJSON"),
         // Checkpoint files: safetensors (mmap, lazy), sharded indexes, family/layout detection.
