@@ -130,6 +130,25 @@ import Testing
         #expect(error.problems.contains { $0.kind == .unexpected && $0.name == "encoder.block.1.layer.0.SelfAttention.relative_attention_bias.weight" })
     }
 
+    /// A file that stores its parts in different dtypes (bf16 table, f16 norms and bias table, f32 or FP8
+    /// linear weights) runs in the table's dtype (bf16): the other vectors are cast to it, linear weights
+    /// are used as stored (FP8 weight-only).
+    @Test(arguments: [DType.f32, .f8e4m3fn])
+    func mixedStoredDTypesRunInTheTableDType(linearWeights: DType) throws {
+        var tensors = try TextEncoderTest.copy(of: try Self.source("bfl"))
+        for (key, value) in tensors {
+            let isLinear = key.contains("SelfAttention.") && !key.contains("relative_attention_bias") || key.contains("DenseReluDense")
+            tensors[key] = try value.cast(to: key == "shared.weight" ? .bf16 : isLinear ? linearWeights : .f16)
+        }
+        let model = try T5Encoder.load(from: InMemoryTensorSource(tensors), backend: cpu)
+        #expect(model.dtype == .bf16)
+        let hidden = try model(try TextEncoderTest.reference("t5.input_ids"))
+        #expect(hidden.dtype == .bf16)
+        let error = try TextEncoderTest.difference(hidden, try TextEncoderTest.reference("t5.hidden"))
+        print("T5 bf16 activations, \(linearWeights) linear weights: vs f32 reference \(error.maxAbs)")
+        #expect(error.maxAbs <= (linearWeights == .f32 ? 0.08 : 0.5), "\(error)")
+    }
+
     /// The tied copy `encoder.embed_tokens.weight`: used when `shared.weight` is absent (transformers ties
     /// them); accepted when identical (the ComfyUI fixture); refused, naming both, when it differs.
     @Test func tiedEmbeddingCopyIsCheckedAgainstShared() throws {
