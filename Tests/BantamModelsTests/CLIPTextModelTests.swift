@@ -43,8 +43,9 @@ import Testing
         #expect(pooledError.maxAbs <= 1e-5, "pooled: \(pooledError)")
     }
 
-    /// bf16 compute: within 0.08 of the f32 reference (|values| up to 3.3; transformers' own bf16 run is
-    /// 0.041 away) and within 0.08 of transformers' bf16 output.
+    /// bf16 compute: within 1.25 × transformers' own bf16 error of the f32 reference, and as close to
+    /// transformers' bf16 output (measured: 0.041 for last_hidden, |values| ≤ 3.3, where transformers' bf16
+    /// is 0.041 away; 0.021 for pooled, transformers 0.019).
     @Test func bf16ComputeStaysCloseToTheF32Reference() throws {
         let model = try CLIPTextModel.load(from: try Self.source("bfl"), config: Self.tinyConfig, backend: cpu,
                                            precision: LoadPrecision(compute: .bf16))
@@ -56,12 +57,14 @@ import Testing
             let vsTransformers = try TextEncoderTest.difference(output, try TextEncoderTest.transformersBF16(name))
             let theirs = try TextEncoderTest.difference(try TextEncoderTest.transformersBF16(name), try TextEncoderTest.reference(name))
             print("CLIP bf16 \(name): vs f32 reference \(vsF32.maxAbs), vs transformers bf16 \(vsTransformers.maxAbs) (transformers bf16 vs f32: \(theirs.maxAbs))")
-            #expect(vsF32.maxAbs <= 0.08, "\(name) vs f32: \(vsF32)")
-            #expect(vsTransformers.maxAbs <= 0.08, "\(name) vs transformers bf16: \(vsTransformers)")
+            let budget = try TextEncoderTest.bf16Budget(name)
+            #expect(vsF32.maxAbs <= budget, "\(name) vs f32: \(vsF32)")
+            #expect(vsTransformers.maxAbs <= budget, "\(name) vs transformers bf16: \(vsTransformers)")
         }
     }
 
-    /// Rows of a batch are independent, and pooled is each row's hidden state at its first end token.
+    /// Rows of a batch are independent (up to f32 rounding: the GEMM may sum in another order for another
+    /// row count), and pooled is each row's hidden state at its first end token.
     @Test func batchRowsMatchSingleRowsAndPoolAtTheFirstEndToken() throws {
         var rng = TestRNG()
         let model = try CLIPTextModel.load(from: try Self.source("bfl"), config: Self.tinyConfig, backend: cpu)
@@ -81,9 +84,11 @@ import Testing
             let (h1, p1) = try model(try Tensor(ints: row, shape: [1, length], on: cpu), endToken: Self.endToken)
             let single = try h1.floats(), singlePooled = try p1.floats()
             let batched = Array(allHidden[(i * length * 32)..<((i + 1) * length * 32)])
-            let report = compare(batched, single.map(Double.init), atol: 1e-6, rtol: 1e-6)
+            let report = compare(batched, single.map(Double.init), atol: 1e-5, rtol: 1e-5)
             #expect(report.violations == 0, "seed \(rng.seed), row \(i): \(report)")
-            #expect(Array(allPooled[(i * 32)..<((i + 1) * 32)]) == singlePooled, "seed \(rng.seed), row \(i)")
+            let pooledReport = compare(Array(allPooled[(i * 32)..<((i + 1) * 32)]), singlePooled.map(Double.init),
+                                       atol: 1e-5, rtol: 1e-5)
+            #expect(pooledReport.violations == 0, "seed \(rng.seed), row \(i): \(pooledReport)")
             let end = row.firstIndex(of: Self.endToken)!
             #expect(singlePooled == Array(single[(end * 32)..<((end + 1) * 32)]), "seed \(rng.seed), row \(i)")
         }

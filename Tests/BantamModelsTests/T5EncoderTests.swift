@@ -7,10 +7,10 @@ import BantamTestSupport
 import Testing
 
 /// The T5 v1.1 encoder against transformers 5.23 (Tests/Fixtures/flux-tiny: 2 blocks, d_model 32, 4 heads
-/// of d_kv 8, d_ff 64, gated gelu_new, 32 buckets / max distance 128, vocabulary 104).
+/// of d_kv 8, d_ff 64, gated gelu_new, 32 buckets / max distance 128, vocabulary 1000).
 @Suite struct T5EncoderTests {
     let cpu = TextEncoderTest.cpu
-    static let tinyConfig = T5EncoderConfig(vocabSize: 104, dModel: 32, dKV: 8, dFF: 64, layers: 2, heads: 4,
+    static let tinyConfig = T5EncoderConfig(vocabSize: 1000, dModel: 32, dKV: 8, dFF: 64, layers: 2, heads: 4,
                                             relativeAttentionNumBuckets: 32, relativeAttentionMaxDistance: 128,
                                             eps: 1e-6, activation: .geluNew)
 
@@ -41,8 +41,8 @@ import Testing
         #expect(error.maxAbs <= 1e-5, "\(error)")
     }
 
-    /// bf16 compute: within 0.08 of the f32 reference (|values| up to 2.7; transformers' own bf16 run is
-    /// 0.046 away) and within 0.08 of transformers' bf16 output.
+    /// bf16 compute: within 1.25 × transformers' own bf16 error of the f32 reference, and as close to
+    /// transformers' bf16 output (measured: 0.117, |values| ≤ 3.0, where transformers' bf16 is 0.119 away).
     @Test func bf16ComputeStaysCloseToTheF32Reference() throws {
         let model = try T5Encoder.load(from: try Self.source("bfl"), backend: cpu, precision: LoadPrecision(compute: .bf16))
         #expect(model.dtype == .bf16)
@@ -52,23 +52,25 @@ import Testing
         let vsTransformers = try TextEncoderTest.difference(hidden, try TextEncoderTest.transformersBF16("t5.hidden"))
         let theirs = try TextEncoderTest.difference(try TextEncoderTest.transformersBF16("t5.hidden"), try TextEncoderTest.reference("t5.hidden"))
         print("T5 bf16: vs f32 reference \(vsF32.maxAbs), vs transformers bf16 \(vsTransformers.maxAbs) (transformers bf16 vs f32: \(theirs.maxAbs))")
-        #expect(vsF32.maxAbs <= 0.08, "vs f32: \(vsF32)")
-        #expect(vsTransformers.maxAbs <= 0.08, "vs transformers bf16: \(vsTransformers)")
+        let budget = try TextEncoderTest.bf16Budget("t5.hidden")
+        #expect(vsF32.maxAbs <= budget, "vs f32: \(vsF32)")
+        #expect(vsTransformers.maxAbs <= budget, "vs transformers bf16: \(vsTransformers)")
     }
 
-    /// Rows of a batch are independent; any length runs (the bias is built for it).
+    /// Rows of a batch are independent (up to f32 rounding: the GEMM may sum in another order for another
+    /// row count); any length runs (the bias is built for it).
     @Test func batchRowsMatchSingleRowsAtOddLengths() throws {
         var rng = TestRNG()
         let model = try T5Encoder.load(from: try Self.source("bfl"), backend: cpu)
         for length in [1, 3, 17, 33] {
-            let rows = (0..<2).map { _ in (0..<length).map { _ in Int(rng.next() % 104) } }
+            let rows = (0..<2).map { _ in (0..<length).map { _ in Int(rng.next() % 1000) } }
             let batched = try model(try Tensor(ints: rows.flatMap { $0 }, shape: [2, length], on: cpu))
             #expect(batched.shape == [2, length, 32])
             let all = try batched.floats()
             for (i, row) in rows.enumerated() {
                 let single = try model(try Tensor(ints: row, shape: [1, length], on: cpu)).floats()
                 let report = compare(Array(all[(i * length * 32)..<((i + 1) * length * 32)]), single.map(Double.init),
-                                     atol: 1e-6, rtol: 1e-6)
+                                     atol: 1e-5, rtol: 1e-5)
                 #expect(report.violations == 0, "seed \(rng.seed), length \(length), row \(i): \(report)")
             }
         }
@@ -132,21 +134,27 @@ import Testing
 
     /// A file that stores its parts in different dtypes (bf16 table, f16 norms and bias table, f32 or FP8
     /// linear weights) runs in the table's dtype (bf16): the other vectors are cast to it, linear weights
-    /// are used as stored (FP8 weight-only).
+    /// are used as stored (FP8 weight-only). Reference: the same rounded weights, all in f32, run in f32;
+    /// tolerance: the bf16 budget of the golden test.
     @Test(arguments: [DType.f32, .f8e4m3fn])
     func mixedStoredDTypesRunInTheTableDType(linearWeights: DType) throws {
-        var tensors = try TextEncoderTest.copy(of: try Self.source("bfl"))
-        for (key, value) in tensors {
+        var mixed = try TextEncoderTest.copy(of: try Self.source("bfl"))
+        var rounded = mixed
+        for (key, value) in mixed {
             let isLinear = key.contains("SelfAttention.") && !key.contains("relative_attention_bias") || key.contains("DenseReluDense")
-            tensors[key] = try value.cast(to: key == "shared.weight" ? .bf16 : isLinear ? linearWeights : .f16)
+            let stored = try value.cast(to: key == "shared.weight" ? .bf16 : isLinear ? linearWeights : .f16)
+            mixed[key] = stored
+            rounded[key] = try stored.cast(to: .f32)
         }
-        let model = try T5Encoder.load(from: InMemoryTensorSource(tensors), backend: cpu)
+        let model = try T5Encoder.load(from: InMemoryTensorSource(mixed), backend: cpu)
         #expect(model.dtype == .bf16)
-        let hidden = try model(try TextEncoderTest.reference("t5.input_ids"))
+        let ids = try TextEncoderTest.reference("t5.input_ids")
+        let hidden = try model(ids)
         #expect(hidden.dtype == .bf16)
-        let error = try TextEncoderTest.difference(hidden, try TextEncoderTest.reference("t5.hidden"))
-        print("T5 bf16 activations, \(linearWeights) linear weights: vs f32 reference \(error.maxAbs)")
-        #expect(error.maxAbs <= (linearWeights == .f32 ? 0.08 : 0.5), "\(error)")
+        let reference = try T5Encoder.load(from: InMemoryTensorSource(rounded), backend: cpu)(ids)
+        let error = try TextEncoderTest.difference(hidden, reference)
+        print("T5 bf16 activations, \(linearWeights) linear weights: vs f32 run of the same weights \(error.maxAbs)")
+        #expect(error.maxAbs <= (try TextEncoderTest.bf16Budget("t5.hidden")), "\(error)")
     }
 
     /// The tied copy `encoder.embed_tokens.weight`: used when `shared.weight` is absent (transformers ties
