@@ -4,7 +4,8 @@ import BantamCore
 ///
 /// Float kernels read f32, f16 or bf16 (converting on the fly), compute in f32 and round once when they
 /// write. This is the numerics every GPU kernel is tested against. FP8 and integer tensors can be stored,
-/// copied and cast here; `linear` also takes FP8 weights (dequantized row by row, weight-only).
+/// copied and cast here; `linear` also takes FP8 weights (decoded while packing, weight-only), and
+/// `linearFP8` / `linearNF4` take quantized weights, dequantized exactly to f32 while packing.
 public final class CPUBackend: Backend, @unchecked Sendable {
     /// One shared instance using every core (or `BANTAM_THREADS`).
     public static let shared = CPUBackend()
@@ -31,6 +32,10 @@ public final class CPUBackend: Backend, @unchecked Sendable {
             return !dtype.isPacked
         case .linear:
             return dtype.isComputeFloat || dtype.isFloat8
+        case .linearFP8:
+            return dtype.isFloat8
+        case .linearNF4:
+            return dtype == .u4
         case .unary, .binary, .affine, .matmul, .layerNorm, .rmsNorm, .groupNorm, .softmax, .attention, .rope,
              .conv2d, .reduce, .embedding:
             return dtype.isComputeFloat

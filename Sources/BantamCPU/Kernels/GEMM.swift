@@ -7,11 +7,16 @@ struct MatrixOperand: @unchecked Sendable {
     let dtype: DType
     let rowStride: Int
     let colStride: Int
+    /// Set for a quantized weight (FP8 with lane scales, NF4 blocks; GEMMQuantized.swift): packing then
+    /// dequantizes through it instead of decoding `dtype`. Such operands are B operands of `linear` and are
+    /// never advanced.
+    var quantized: QuantizedLanes? = nil
 
     /// The same operand moved by `elements` (a batch item, a row block).
     func advanced(by elements: Int) -> MatrixOperand {
-        MatrixOperand(base: base + elements * (dtype.byteWidth ?? 1), dtype: dtype,
-                      rowStride: rowStride, colStride: colStride)
+        precondition(quantized == nil, "MatrixOperand: a quantized operand cannot be advanced")
+        return MatrixOperand(base: base + elements * (dtype.byteWidth ?? 1), dtype: dtype,
+                             rowStride: rowStride, colStride: colStride)
     }
 }
 

@@ -15,22 +15,31 @@ enum GemmPacking {
         let dtype: DType
         let laneStride: Int
         let depthStride: Int
+        /// A quantized weight's dequantization (GEMMQuantized.swift), or nil.
+        var quantized: QuantizedLanes? = nil
     }
 
     /// A's rows are its lanes; its columns are the K steps.
     static func source(a: MatrixOperand) -> Source {
-        Source(base: a.base, dtype: a.dtype, laneStride: a.rowStride, depthStride: a.colStride)
+        Source(base: a.base, dtype: a.dtype, laneStride: a.rowStride, depthStride: a.colStride, quantized: a.quantized)
     }
 
     /// B's columns are its lanes; its rows are the K steps.
     static func source(b: MatrixOperand) -> Source {
-        Source(base: b.base, dtype: b.dtype, laneStride: b.colStride, depthStride: b.rowStride)
+        Source(base: b.base, dtype: b.dtype, laneStride: b.colStride, depthStride: b.rowStride, quantized: b.quantized)
     }
 
     /// Packs lanes `lane0 ..< lane0 + lanes` (lanes ≤ width) and steps `depth0 ..< depth0 + depth` of
     /// `src` into one panel at `dst` (width · depth floats). `scratch` holds at least `depth` floats.
     static func packPanel(_ src: Source, lane0: Int, lanes: Int, width: Int, depth0: Int, depth: Int,
                           into dst: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        if let quantized = src.quantized {
+            quantized.pack(src, lane0: lane0, lanes: lanes, width: width, depth0: depth0, depth: depth, into: dst)
+            if lanes < width {
+                for p in 0..<depth { (dst + (p &* width &+ lanes)).initialize(repeating: 0, count: width &- lanes) }
+            }
+            return
+        }
         let start = lane0 &* src.laneStride &+ depth0 &* src.depthStride
         let shape = PanelShape(laneStride: src.laneStride, depthStride: src.depthStride, lanes: lanes, width: width,
                                depth: depth)

@@ -16,6 +16,8 @@ extension Gemm {
     static func multiplySmallM(m: Int, n: Int, k: Int, a: MatrixOperand, b: MatrixOperand,
                                c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, threads: Int) -> Bool {
         guard m <= smallRowLimit, k > 0, b.rowStride == 1 || b.colStride == 1 else { return false }
+        // A quantized weight is read here only as contiguous columns (its [N, K] rows); otherwise packed.
+        if b.quantized != nil && b.rowStride != 1 { return false }
         let threads = m * n * k < parallelThreshold ? 1 : threads
         // A's rows, decoded once: aRows[i·k + p].
         let aRows = GemmWorkspace.allocate(m * k)
@@ -31,7 +33,10 @@ extension Gemm {
                 defer { scratch.deallocate() }
                 for j in columns {
                     let column: UnsafePointer<Float>
-                    if b.dtype == .f32 {
+                    if let quantized = b.quantized {
+                        quantized.decodeLane(b.base, lane: j, laneStride: b.colStride, depth0: 0, count: k, into: scratch)
+                        column = UnsafePointer(scratch)
+                    } else if b.dtype == .f32 {
                         column = b.base.assumingMemoryBound(to: Float.self) + j * b.colStride
                     } else {
                         RowIO.read(b.base, b.dtype, start: j * b.colStride, count: k, stride: 1, into: scratch)

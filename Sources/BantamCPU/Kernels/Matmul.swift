@@ -76,11 +76,17 @@ extension CPUBackend {
         guard out.isContiguous else {
             throw TensorError.invalidArgument("linear: the cpu kernel writes a contiguous output; got strides \(out.strides)")
         }
-        let rows = x.shape[0], k = x.shape[1], n = weight.shape[0]
-        let xOperand = MatrixOperand(base: try basePointer(x), dtype: x.dtype, rowStride: x.strides[0], colStride: x.strides[1])
         // weightᵀ [K, N]: element (p, j) is weight[j, p].
         let wOperand = MatrixOperand(base: try basePointer(weight), dtype: weight.dtype,
                                      rowStride: weight.strides[1], colStride: weight.strides[0])
+        try linearProduct(x, weightᵀ: wOperand, n: weight.shape[0], bias: bias, into: out)
+    }
+
+    /// out [R, N] = x [R, K] · weightᵀ + bias for a validated x, bias and contiguous out, with the weight
+    /// given as the GEMM's B operand (weightᵀ [K, N], possibly quantized: QuantizedLinear.swift).
+    func linearProduct(_ x: Tensor, weightᵀ wOperand: MatrixOperand, n: Int, bias: Tensor?, into out: Tensor) throws {
+        let rows = x.shape[0], k = x.shape[1]
+        let xOperand = MatrixOperand(base: try basePointer(x), dtype: x.dtype, rowStride: x.strides[0], colStride: x.strides[1])
         let destination = try outputPointer(out)
         guard rows > 0, n > 0 else { return }
         // The bias as one f32 row (any strides, any compute float).

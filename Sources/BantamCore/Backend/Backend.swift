@@ -39,6 +39,19 @@ public protocol Backend: AnyObject, Sendable {
     func matmul(_ a: Tensor, _ b: Tensor, into out: Tensor) throws
     /// out [rows, N] = x [rows, K] · weightᵀ + bias, with weight stored [N, K] as in PyTorch's Linear.
     func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, into out: Tensor) throws
+    /// out [rows, N] = x [rows, K] · (float(weight) · rowScales)ᵀ + bias, with weight [N, K] in FP8
+    /// (contiguous), rowScales [N] f32, bias [N] or nil. `inputScale` is a static activation scale for
+    /// backends that compute in FP8 (W8A8: x is quantized as x / inputScale, the product is rescaled by
+    /// it); a backend that computes in higher precision (the CPU reference) ignores it. See
+    /// Ops/QuantizedLinear.swift. Default: unsupported.
+    func linearFP8(_ x: Tensor, weight: Tensor, rowScales: Tensor, bias: Tensor?, inputScale: Float?,
+                   into out: Tensor) throws
+    /// out [rows, N] = x [rows, K] · Wᵀ + bias, W [N, K] given as NF4: `codes` u4 [N, K] (contiguous,
+    /// bitsandbytes nibble order over the flattened weight), `absmax` f32 [ceil(N·K / blockSize)],
+    /// `quantMap` f32 [16]; W[e] = quantMap[code e] · absmax[e / blockSize] for flat index e. Default:
+    /// unsupported.
+    func linearNF4(_ x: Tensor, codes: Tensor, absmax: Tensor, blockSize: Int, quantMap: Tensor, bias: Tensor?,
+                   into out: Tensor) throws
     /// Normalizes over the last axis; weight and bias are [last] or nil.
     func layerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float, into out: Tensor) throws
     /// x·rsqrt(mean(x²) + eps)·weight over the last axis (no mean subtraction).
@@ -64,4 +77,18 @@ public protocol Backend: AnyObject, Sendable {
     func reduce(_ op: ReduceOp, _ x: Tensor, axis: Int, into out: Tensor) throws
     /// Rows of `table` [V, D] picked by integer `ids` (any shape) -> out [ids..., D].
     func embedding(ids: Tensor, table: Tensor, into out: Tensor) throws
+}
+
+extension Backend {
+    /// Backends without FP8 linears say so (they also answer false in `supports(.linearFP8, ...)`).
+    public func linearFP8(_ x: Tensor, weight: Tensor, rowScales: Tensor, bias: Tensor?, inputScale: Float?,
+                          into out: Tensor) throws {
+        throw TensorError.unsupported(backend: name, op: "linearFP8", detail: "no FP8 linear kernel on this backend")
+    }
+
+    /// Backends without NF4 linears say so (they also answer false in `supports(.linearNF4, ...)`).
+    public func linearNF4(_ x: Tensor, codes: Tensor, absmax: Tensor, blockSize: Int, quantMap: Tensor, bias: Tensor?,
+                          into out: Tensor) throws {
+        throw TensorError.unsupported(backend: name, op: "linearNF4", detail: "no NF4 linear kernel on this backend")
+    }
 }

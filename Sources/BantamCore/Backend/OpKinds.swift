@@ -3,6 +3,10 @@
 public enum OpKind: String, CaseIterable, Sendable {
     case copy, fill, unary, binary, affine
     case matmul, linear
+    /// `linear` with FP8 weights and per-output-row scales (`linearFP8`); asked with the weight's dtype.
+    case linearFP8
+    /// `linear` with NF4 codes and per-block absmax (`linearNF4`); asked with the codes' dtype (`u4`).
+    case linearNF4
     case layerNorm, rmsNorm, groupNorm, softmax
     case attention, rope
     case conv2d, upsampleNearest2d

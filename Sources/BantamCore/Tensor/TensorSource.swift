@@ -11,6 +11,14 @@ public protocol TensorSource: AnyObject, Sendable {
     func dtype(of key: String) -> DType?
     /// The tensor on `backend` (zero-copy on the CPU where the source allows it).
     func load(_ key: String, on backend: any Backend) throws -> Tensor
+    /// The file's `__metadata__` (safetensors), empty when there is none. Quantized files keep layer
+    /// configurations there (ComfyUI `_quantization_metadata`).
+    var metadata: [String: String] { get }
+}
+
+extension TensorSource {
+    /// Sources without file metadata have none.
+    public var metadata: [String: String] { [:] }
 }
 
 /// The keys of `base` that start with `prefix`, with the prefix removed (ComfyUI's
@@ -27,6 +35,8 @@ public final class PrefixedTensorSource: TensorSource, @unchecked Sendable {
     }
 
     public var sourceDescription: String { "\(base.sourceDescription) [\(prefix)*]" }
+    /// The whole file's metadata (it is not split by prefix).
+    public var metadata: [String: String] { base.metadata }
     public func shape(of key: String) -> Shape? { base.shape(of: prefix + key) }
     public func dtype(of key: String) -> DType? { base.dtype(of: prefix + key) }
     public func load(_ key: String, on backend: any Backend) throws -> Tensor { try base.load(prefix + key, on: backend) }
