@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "BantamCPU", targets: ["BantamCPU"]),
         .library(name: "BantamIO", targets: ["BantamIO"]),
         .library(name: "BantamNN", targets: ["BantamNN"]),
+        .library(name: "BantamQuant", targets: ["BantamQuant"]),
         .library(name: "BantamPipeline", targets: ["BantamPipeline"]),
     ],
     dependencies: [
@@ -29,8 +30,12 @@ let package = Package(
         .target(name: "BantamJSON"),
         // Checkpoint files: safetensors (mmap, lazy), sharded indexes, family/layout detection.
         .target(name: "BantamIO", dependencies: ["BantamCore", "BantamJSON"]),
+        // Quantized weight storage (FP8 with scales, NF4 blocks), the readers of the quantized files people
+        // have (ComfyUI fp8 / scaled fp8 / comfy_quant, bitsandbytes NF4), reference (de)quantizers,
+        // precision policies.
+        .target(name: "BantamQuant", dependencies: ["BantamCore", "BantamJSON"]),
         // Layers (Linear, norms, conv, embedding) and strict, declarative weight loading.
-        .target(name: "BantamNN", dependencies: ["BantamCore"]),
+        .target(name: "BantamNN", dependencies: ["BantamCore", "BantamQuant"]),
         // CLIP BPE and T5 SentencePiece tokenizers, read from the files that ship with the models.
         .target(name: "BantamTokenizers", dependencies: ["BantamJSON"]),
         // FLUX transformer, CLIP and T5 text encoders, the FLUX autoencoder; one weight map per layout.
@@ -39,7 +44,7 @@ let package = Package(
         .target(name: "BantamPipeline", dependencies: ["BantamCore", "BantamNN", "BantamIO", "BantamModels", "BantamTokenizers"]),
         // The `bantam` subcommands, as a library so tests can drive them in process.
         .target(name: "BantamCLI", dependencies: [
-            "BantamCore", "BantamCPU", "BantamIO", "BantamPipeline",
+            "BantamCore", "BantamCPU", "BantamIO", "BantamPipeline", "BantamQuant", "BantamModels", "BantamNN",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "bantam", dependencies: ["BantamCLI"]),
@@ -52,7 +57,9 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "BantamIOTests", dependencies: ["BantamCore", "BantamCPU", "BantamIO", "BantamJSON", "BantamTestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "BantamNNTests", dependencies: ["BantamNN", "BantamCore", "BantamCPU", "BantamTestSupport"]),
+        .testTarget(name: "BantamNNTests", dependencies: ["BantamNN", "BantamQuant", "BantamCore", "BantamCPU", "BantamTestSupport"]),
+        .testTarget(name: "BantamQuantTests", dependencies: ["BantamQuant", "BantamNN", "BantamModels", "BantamCLI", "BantamIO",
+                                                             "BantamJSON", "BantamCore", "BantamCPU", "BantamTestSupport"]),
         .testTarget(name: "BantamTokenizersTests", dependencies: ["BantamTokenizers", "BantamJSON", "BantamTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "BantamModelsTests", dependencies: ["BantamModels", "BantamNN", "BantamIO", "BantamCore", "BantamCPU", "BantamTestSupport"]),
