@@ -33,11 +33,8 @@ extension FluxTransformer {
             linear2 = try Linear(scope.child("linear2"), in: h + m, out: h)
             norm = try QKNorm(scope.child("norm"), dim: config.headDim)
             modulation = try Modulation(scope.child("modulation"), dim: h, double: false)
-            func rows(_ range: Range<Int>) throws -> Linear {
-                Linear(weight: try linear1.weight.slice(axis: 0, range), bias: try linear1.bias?.slice(axis: 0, range))
-            }
-            qkvPart = try rows(0..<(3 * h))
-            mlpPart = try rows((3 * h)..<(3 * h + m))
+            qkvPart = try linear1.rows(0..<(3 * h))
+            mlpPart = try linear1.rows((3 * h)..<(3 * h + m))
         }
 
         /// x [B, L, hidden] (text then image tokens), vec [B, hidden], pe for the L positions -> [B, L, hidden]

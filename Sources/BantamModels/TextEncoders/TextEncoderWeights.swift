@@ -7,7 +7,7 @@ import BantamNN
 /// else the stored one; FP8 tables become bf16). Norm weights, biases, position tables and T5's bias table
 /// are cast to it, so a file that stores them in another dtype (an fp8 T5 with f16 norms, an f16 file
 /// with f32 norms) still runs, as transformers does after loading everything in one `torch_dtype`.
-/// Linear weights stay as loaded: `linear` takes them in their own dtype (FP8 weight-only included).
+/// Linear weights stay as loaded: `Linear` computes with their storage format (FP8 and NF4 included).
 struct TextEncoderWeights {
     /// The dtype of the activations.
     let dtype: DType
@@ -19,7 +19,7 @@ struct TextEncoderWeights {
 
     /// `<scope>.weight` [out, in] and optionally `<scope>.bias` [out].
     func linear(_ scope: WeightScope, in inFeatures: Int, out outFeatures: Int, bias: Bool) throws -> Linear {
-        let weight = try scope.tensor("weight", shape: [outFeatures, inFeatures], role: .linearWeight)
+        let weight = try scope.linearWeight("weight", shape: [outFeatures, inFeatures])
         return Linear(weight: weight, bias: bias ? try tensor(scope, "bias", shape: [outFeatures]) : nil)
     }
 
