@@ -69,3 +69,12 @@ enum Clock {
         return (result, now() - start)
     }
 }
+
+extension Files {
+    /// The size of a file in bytes, or nil when it cannot be read.
+    static func size(of path: String) -> Int? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Int(info.st_size)
+    }
+}
