@@ -52,6 +52,7 @@ import bitsandbytes as bnb
 import bitsandbytes.functional as F
 from safetensors import safe_open
 from safetensors.torch import save_file, load_file
+from bitsandbytes.backends.default.ops import _dequantize_4bit_compute
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "Tests" / "Fixtures" / "quant"
@@ -61,6 +62,21 @@ VERSIONS = {"generator": "scripts/goldens/quant_goldens.py", "torch": torch.__ve
 
 E4M3, E5M2 = torch.float8_e4m3fn, torch.float8_e5m2
 FP8MAX = {E4M3: 448.0, E5M2: 57344.0}
+
+
+def save(tensors, path, metadata):
+    """safetensors' save_file, then the header's __metadata__ re-emitted with sorted keys: the library
+    writes it in Rust HashMap order, which changes from run to run; sorting makes reruns byte-identical
+    (the header keeps its length, so the data does not move)."""
+    save_file(tensors, path, metadata=metadata)
+    with open(path, "r+b") as f:
+        n = int.from_bytes(f.read(8), "little")
+        header = json.loads(f.read(n))
+        header["__metadata__"] = dict(sorted(header["__metadata__"].items()))
+        text = json.dumps(header, separators=(",", ":")).encode()
+        assert len(text) <= n
+        f.seek(8)
+        f.write(text + b" " * (n - len(text)))
 
 
 def gen(seed):
@@ -113,7 +129,7 @@ def fp8_goldens():
                 out[f"{name}.{dname}.{g}.codes"] = codes
                 out[f"{name}.{dname}.{g}.scales"] = scales
                 out[f"{name}.{dname}.{g}.dequantized"] = fp8_dequantize(codes, scales)
-    save_file(out, OUT / "fp8_quantize.safetensors", metadata=VERSIONS)
+    save(out, OUT / "fp8_quantize.safetensors", VERSIONS)
 
     codes = {}
     all_codes = torch.arange(256, dtype=torch.uint8)
@@ -123,13 +139,35 @@ def fp8_goldens():
             scale = torch.tensor(s, dtype=torch.float32)
             codes[f"{dname}.scale{i}"] = scale.reshape(1)
             codes[f"{dname}.scale{i}.values"] = f.float() * scale
-    save_file(codes, OUT / "fp8_codes.safetensors", metadata=VERSIONS)
+    save(codes, OUT / "fp8_codes.safetensors", VERSIONS)
 
 
 # ---------------------------------------------------------------- NF4 (bitsandbytes)
 
 def nf4_quantize(w, nested=False):
     return F.quantize_4bit(w, blocksize=64, quant_type="nf4", compress_statistics=nested)
+
+
+# bitsandbytes' reference NF4 dequantization (backends/default/ops.py, run eagerly, without torch.compile):
+# element e of the flattened weight is code[nibble e] * absmax[e // blocksize] in f32, then cast. The CUDA
+# kernels that wrote the published files compute the same. bitsandbytes 0.50.2's CPU C++ kernel
+# (`cdequantize_blockwise_cpu_nf4_*`, used by F.dequantize_4bit on the CPU) instead indexes absmax per row
+# as row * (n // blocksize) + col // blocksize, which differs whenever the in-features n are not a multiple of
+# the block size (e.g. every layer of the hidden-32 flux-tiny model); the goldens therefore use the reference.
+_reference_dequantize_4bit = getattr(_dequantize_4bit_compute, "__wrapped__", _dequantize_4bit_compute)
+
+
+def nf4_dequantize(packed, state, dtype=None):
+    absmax = state.absmax
+    if state.nested:
+        absmax = F.dequantize_blockwise(state.absmax, state.state2)
+        absmax += state.offset
+        absmax = absmax.float()
+    out = _reference_dequantize_4bit(packed.reshape(-1), absmax, state.code, state.blocksize, state.shape, dtype or state.dtype)
+    if state.shape[-1] % state.blocksize == 0:       # where bitsandbytes' CPU kernel is right, it must agree
+        kernel = F.dequantize_4bit(packed, state)
+        assert torch.equal(kernel.to(out.dtype), out) or dtype not in (None, state.dtype)
+    return out
 
 
 def midpoint_blocks():
@@ -163,17 +201,17 @@ def nf4_goldens():
         out[f"{name}.input"] = w
         out[f"{name}.codes"] = packed.reshape(-1)
         out[f"{name}.absmax"] = state.absmax
-    save_file(out, OUT / "nf4_quantize.safetensors", metadata=VERSIONS)
+    save(out, OUT / "nf4_quantize.safetensors", VERSIONS)
 
     # Every code in both nibble positions: bytes 0x00..0xFF, absmax per 64-element block.
     packed = torch.arange(256, dtype=torch.uint8).repeat(2)          # 1024 elements = 16 blocks
     absmax = torch.linspace(0.01, 3.0, 16, dtype=torch.float32)
-    state = nf4_quantize(torch.zeros(32, 32))[1]
+    state = nf4_quantize(torch.zeros(16, 64))[1]
     state.absmax = absmax
     state.dtype = torch.float32
-    deq = F.dequantize_4bit(packed.reshape(-1, 1), state)
-    save_file({"packed": packed, "absmax": absmax, "quant_map": state.code.float(),
-               "dequantized": deq.reshape(-1)}, OUT / "nf4_codes.safetensors", metadata=VERSIONS)
+    deq = nf4_dequantize(packed.reshape(-1, 1), state)
+    save({"packed": packed, "absmax": absmax, "quant_map": state.code.float(),
+          "dequantized": deq.reshape(-1)}, OUT / "nf4_codes.safetensors", VERSIONS)
 
 
 def bnb_layer_entries(prefix, w, nested):
@@ -182,11 +220,9 @@ def bnb_layer_entries(prefix, w, nested):
     entries = {prefix + ".weight": packed}
     for k, v in state.as_dict(packed=True).items():
         entries[prefix + ".weight." + k] = v
-    f32_state = nf4_quantize(w, nested)[1]
-    f32_state.dtype = torch.float32
     expected = {
-        prefix + ".weight": F.dequantize_4bit(packed, f32_state),
-        prefix + ".weight.native": F.dequantize_4bit(packed, state),
+        prefix + ".weight": nf4_dequantize(packed, state, torch.float32),
+        prefix + ".weight.native": nf4_dequantize(packed, state),
     }
     if nested:
         absmax = F.dequantize_blockwise(state.absmax, state.state2)
@@ -207,7 +243,7 @@ def format_files():
     w0, w1 = randn((96, 40), 21, 0.05, torch.bfloat16), randn((32, 18), 22, 0.04, torch.bfloat16)
     plain = {"layers.0.weight": w0.to(E4M3), "layers.0.bias": randn((96,), 23, 0.1, torch.bfloat16),
              "layers.1.weight": w1.to(E5M2), "norm.scale": randn((40,), 24, 1.0, torch.bfloat16)}
-    save_file(plain, OUT / "comfy_fp8_plain.safetensors", metadata=VERSIONS)
+    save(plain, OUT / "comfy_fp8_plain.safetensors", VERSIONS)
     record("comfy_fp8_plain", "layers.0", plain["layers.0.weight"].float())
     record("comfy_fp8_plain", "layers.1", plain["layers.1.weight"].float())
 
@@ -223,7 +259,7 @@ def format_files():
             scaled[name + ".scale_input"] = torch.tensor(input_scale, dtype=torch.float32)
         record("comfy_fp8_scaled", name, codes.float() * scaled[name + ".scale_weight"])
     scaled["layers.2.weight"] = randn((16, 40), 28, 0.05, torch.bfloat16)      # not quantized
-    save_file(scaled, OUT / "comfy_fp8_scaled.safetensors", metadata=VERSIONS)
+    save(scaled, OUT / "comfy_fp8_scaled.safetensors", VERSIONS)
 
     # comfy_quant (ComfyUI mixed precision): per-layer JSON, weight_scale, input_scale.
     configs = {"layers.0": {"format": "float8_e4m3fn"},
@@ -239,9 +275,9 @@ def format_files():
         cq[name + ".comfy_quant"] = torch.tensor(list(json.dumps(cfg).encode()), dtype=torch.uint8)
         record("comfy_quant", name, codes.float() * scales[0])
         record("comfy_quant_metadata", name, codes.float() * scales[0])
-    save_file(cq, OUT / "comfy_quant.safetensors", metadata=VERSIONS)
+    save(cq, OUT / "comfy_quant.safetensors", VERSIONS)
     meta = dict(VERSIONS, _quantization_metadata=json.dumps({"layers": configs}))
-    save_file(cq_meta, OUT / "comfy_quant_metadata.safetensors", metadata=meta)
+    save(cq_meta, OUT / "comfy_quant_metadata.safetensors", meta)
 
     # bitsandbytes NF4, v2 (float32 absmax) and v1 (double-quantized absmax).
     shapes = [("layers.0", (96, 40), torch.bfloat16), ("layers.1", (64, 64), torch.float16),
@@ -255,7 +291,7 @@ def format_files():
             tensors[name + ".bias"] = randn((shape[0],), 50 + i, 0.1, dtype)
             for k, v in exp.items():
                 expected[f"{stem}/{k}"] = v.contiguous()
-        save_file(tensors, OUT / f"{stem}.safetensors", metadata=VERSIONS)
+        save(tensors, OUT / f"{stem}.safetensors", VERSIONS)
 
     # A Forge-style all-in-one file from the flux-tiny fixture.
     mixed = {}
@@ -274,9 +310,9 @@ def format_files():
         mixed["text_encoders.clip_l.transformer." + k] = v.to(torch.float16) if v.is_floating_point() else v
     for k, v in load_file(TINY / "bfl" / "ae.safetensors").items():
         mixed["vae." + k] = v.to(torch.bfloat16)
-    save_file(mixed, OUT / "flux_tiny_forge_nf4_mixed.safetensors", metadata=VERSIONS)
+    save(mixed, OUT / "flux_tiny_forge_nf4_mixed.safetensors", VERSIONS)
 
-    save_file(expected, OUT / "expected.safetensors", metadata=VERSIONS)
+    save(expected, OUT / "expected.safetensors", VERSIONS)
 
 
 # ---------------------------------------------------------------- checks of files Bantam wrote
@@ -304,8 +340,9 @@ def check_bantam_nf4(path, source=TINY / "bfl" / "flux1-tiny-dev.safetensors"):
         assert torch.equal(p.quant_state.code, reference_state.code), weight_key + ": quant_map differs"
         assert p.quant_state.shape == src[weight_key].shape and p.quant_state.blocksize == 64
         assert p.quant_state.as_dict(packed=True)["quant_state.bitsandbytes__nf4"].tolist() == stats["quant_state.bitsandbytes__nf4"].tolist(), weight_key + ": quant_state JSON differs from bitsandbytes'"
-        deq = F.dequantize_4bit(p.data, p.quant_state)
+        deq = F.dequantize_4bit(p.data, p.quant_state)    # bitsandbytes' CPU kernel (see nf4_dequantize)
         assert torch.equal(deq, F.dequantize_4bit(reference_codes, reference_state))
+        assert torch.equal(nf4_dequantize(p.data, p.quant_state), nf4_dequantize(reference_codes, reference_state))
         # A Linear4bit holding the loaded parameter computes (bitsandbytes' own 4-bit matmul path).
         layer = weight_key[: -len(".weight")]
         out_features, in_features = src[weight_key].shape

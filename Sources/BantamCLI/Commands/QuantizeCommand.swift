@@ -102,7 +102,7 @@ struct QuantizeCommand: ParsableCommand {
                 throw CLIError(error.message, exitCode: BantamExitCode.usage)
             }
         }
-        for c in [ModelComponent.transformer, .t5] where policy.components[c] == nil { policy.set(c, toFormat) }
+        for c in [ModelComponent.transformer, .t5] where !policy.named.contains(c) { policy.set(c, toFormat) }
         // File conventions: per-row FP8 is written as the plain cast.
         for (c, var p) in policy.components {
             p.format = fileFormat(p.format)

@@ -157,11 +157,12 @@ public enum QuantizedFileRecords {
 
     /// The tensor's bytes (row-major) into `buffer`, which must be exactly its size.
     static func copy(_ t: Tensor, into buffer: UnsafeMutableRawBufferPointer) throws {
-        let host = try t.hostBuffer()
-        guard host.byteCount >= buffer.count else {
-            throw TensorError.invalidArgument("quantized record: \(host.byteCount) bytes for a \(buffer.count)-byte tensor")
+        try t.withHostBytes { bytes in
+            guard bytes.count >= buffer.count else {
+                throw TensorError.invalidArgument("quantized record: \(bytes.count) bytes for a \(buffer.count)-byte tensor")
+            }
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<buffer.count]))
         }
-        buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: host.bytes[0..<buffer.count]))
     }
 
     static func store(_ values: [Float], into buffer: UnsafeMutableRawBufferPointer) {

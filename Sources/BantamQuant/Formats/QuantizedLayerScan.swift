@@ -90,9 +90,7 @@ struct Scan {
 
     /// The bytes of a small tensor (JSON).
     private func bytes(_ key: String) throws -> [UInt8] {
-        let t = try base.load(key, on: host)
-        let host = try t.hostBuffer()
-        return Array(host.bytes)
+        try base.load(key, on: host).hostByteArray()
     }
 
     private func nf4Layer(_ weight: String, stateKey: String, present: Set<String>) -> StoredWeight {

@@ -164,7 +164,7 @@ public final class QuantizedTensorSource: TensorSource, @unchecked Sendable {
         let quantMap = try base.load(l.quantMapKey, on: backend).cast(to: .f32)
         let absmax: Tensor
         if let nested = l.state.nested, let nestedAbsmaxKey = l.nestedAbsmaxKey, let nestedMapKey = l.nestedMapKey {
-            let q = try base.load(l.absmaxKey, on: host).hostBuffer()
+            let q = try base.load(l.absmaxKey, on: host).hostByteArray()
             let na = try base.load(nestedAbsmaxKey, on: host).cast(to: .f32).floats()
             let nm = try base.load(nestedMapKey, on: host).cast(to: .f32).floats()
             let count = l.blocks
@@ -172,7 +172,7 @@ public final class QuantizedTensorSource: TensorSource, @unchecked Sendable {
             na.withUnsafeBufferPointer { a in
                 nm.withUnsafeBufferPointer { m in
                     decoded.withUnsafeMutableBufferPointer { d in
-                        NF4Reference.dequantizeNestedAbsmax(q.base.assumingMemoryBound(to: UInt8.self), count: count,
+                        NF4Reference.dequantizeNestedAbsmax(q, count: count,
                                                            nestedAbsmax: a.baseAddress!, nestedBlockSize: nested.blockSize,
                                                            nestedMap: m.baseAddress!, offset: Float(nested.offset),
                                                            into: d.baseAddress!)

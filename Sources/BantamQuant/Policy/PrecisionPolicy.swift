@@ -71,6 +71,8 @@ public struct ComponentPrecision: Hashable, Sendable {
 public struct PrecisionPolicy: Hashable, Sendable, CustomStringConvertible {
     public var defaults: PrecisionDefaults
     public var components: [ModelComponent: ComponentPrecision]
+    /// The components given a format (`transformer=fp8`), as opposed to only per-layer rules.
+    public private(set) var named: Set<ModelComponent> = []
 
     /// Everything as stored.
     public init(defaults: PrecisionDefaults = .flux) {
@@ -89,6 +91,7 @@ public struct PrecisionPolicy: Hashable, Sendable, CustomStringConvertible {
         var p = self[c]
         p.format = format
         self[c] = p
+        named.insert(c)
     }
 
     /// The canonical text of the policy: each named component's format, then its rules
@@ -97,7 +100,7 @@ public struct PrecisionPolicy: Hashable, Sendable, CustomStringConvertible {
         var items: [String] = []
         for c in ModelComponent.allCases {
             guard let p = components[c] else { continue }
-            items.append("\(c)=\(p.format)")
+            if named.contains(c) { items.append("\(c)=\(p.format)") }
             items += p.rules.map { "\(c):\($0.pattern)=\($0.format)" }
         }
         return items.joined(separator: ",")

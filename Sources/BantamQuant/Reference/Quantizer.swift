@@ -14,23 +14,24 @@ public enum Quantizer {
         try requireDenseMatrix(weight, name: name)
         guard dtype.isFloat8 else { throw QuantizationError(.unsupportedFormat, name, "\(dtype) is not an FP8 dtype") }
         let rows = weight.shape[0], cols = weight.shape[1]
-        let host = try weight.hostBuffer()
         let width = weight.dtype.bytesPerBlock
         let codes = HostBuffer(byteCount: rows * cols)
         var scales = [Float](repeating: 1, count: rows)
         let row = UnsafeMutablePointer<Float>.allocate(capacity: max(cols, 1))
         defer { row.deallocate() }
-        func decodeRow(_ r: Int) { ElementConversion.decode(weight.dtype, from: host.base + r * cols * width, count: cols, into: row) }
-        if scaling == .perTensor {
-            var amax: Float = 0
-            for r in 0..<rows { decodeRow(r); amax = max(amax, FP8Reference.amax(row, count: cols)) }
-            scales = [Float](repeating: FP8Reference.scale(amax: amax, dtype: dtype), count: rows)
-        }
-        let out = codes.base.assumingMemoryBound(to: UInt8.self)
-        for r in 0..<rows {
-            decodeRow(r)
-            if scaling == .perRow { scales[r] = FP8Reference.scale(amax: FP8Reference.amax(row, count: cols), dtype: dtype) }
-            FP8Reference.quantize(row, count: cols, scale: scales[r], dtype: dtype, into: out + r * cols)
+        try weight.withHostBytes { source in
+            func decodeRow(_ r: Int) { ElementConversion.decode(weight.dtype, from: source.baseAddress! + r * cols * width, count: cols, into: row) }
+            if scaling == .perTensor {
+                var amax: Float = 0
+                for r in 0..<rows { decodeRow(r); amax = max(amax, FP8Reference.amax(row, count: cols)) }
+                scales = [Float](repeating: FP8Reference.scale(amax: amax, dtype: dtype), count: rows)
+            }
+            let out = codes.base.assumingMemoryBound(to: UInt8.self)
+            for r in 0..<rows {
+                decodeRow(r)
+                if scaling == .perRow { scales[r] = FP8Reference.scale(amax: FP8Reference.amax(row, count: cols), dtype: dtype) }
+                FP8Reference.quantize(row, count: cols, scale: scales[r], dtype: dtype, into: out + r * cols)
+            }
         }
         let backend = weight.backend
         return try FP8Weight(values: try backend.makeTensor(host: codes, byteOffset: 0, dtype: dtype, shape: weight.shape),
@@ -48,22 +49,21 @@ public enum Quantizer {
         guard blockSize > 0, blockSize % 2 == 0, chunk % blockSize == 0 else {
             throw QuantizationError(.unsupportedFormat, name, "NF4 block size \(blockSize) is not supported (use a power of two up to 4096)")
         }
-        let host = try weight.hostBuffer()
         let width = weight.dtype.bytesPerBlock
         let codes = HostBuffer(byteCount: count / 2)
         let blocks = (count + blockSize - 1) / blockSize
         var absmax = [Float](repeating: 0, count: blocks)
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
         defer { scratch.deallocate() }
-        absmax.withUnsafeMutableBufferPointer { a in
+        try weight.withHostBytes { source in absmax.withUnsafeMutableBufferPointer { a in
             for start in stride(from: 0, to: count, by: chunk) {
                 let n = min(chunk, count - start)
-                ElementConversion.decode(weight.dtype, from: host.base + start * width, count: n, into: scratch)
+                ElementConversion.decode(weight.dtype, from: source.baseAddress! + start * width, count: n, into: scratch)
                 NF4Reference.quantize(scratch, count: n, blockSize: blockSize,
                                       codes: codes.base.assumingMemoryBound(to: UInt8.self) + start / 2,
                                       absmax: a.baseAddress! + start / blockSize)
             }
-        }
+        } }
         let backend = weight.backend
         return try NF4Weight(codes: try backend.makeTensor(host: codes, byteOffset: 0, dtype: .u4, shape: weight.shape),
                              absmax: try Tensor(absmax, shape: [blocks], on: backend),
@@ -73,17 +73,17 @@ public enum Quantizer {
 
     /// Only the NF4 absmax of a dense weight (what `nf4` would store), for writers that emit it first.
     public static func nf4Absmax(_ weight: Tensor, blockSize: Int = 64) throws -> [Float] {
-        let count = weight.count, host = try weight.hostBuffer(), width = weight.dtype.bytesPerBlock
+        let count = weight.count, width = weight.dtype.bytesPerBlock
         var absmax = [Float](repeating: 0, count: (count + blockSize - 1) / blockSize)
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
         defer { scratch.deallocate() }
-        absmax.withUnsafeMutableBufferPointer { a in
+        try weight.withHostBytes { source in absmax.withUnsafeMutableBufferPointer { a in
             for start in stride(from: 0, to: count, by: chunk) {
                 let n = min(chunk, count - start)
-                ElementConversion.decode(weight.dtype, from: host.base + start * width, count: n, into: scratch)
+                ElementConversion.decode(weight.dtype, from: source.baseAddress! + start * width, count: n, into: scratch)
                 NF4Reference.absmax(scratch, count: n, blockSize: blockSize, into: a.baseAddress! + start / blockSize)
             }
-        }
+        } }
         return absmax
     }
 

@@ -59,12 +59,15 @@ public struct FP8Weight: Sendable {
 
     /// W in f32 [out, in], exactly float(values) · rowScales (on the values' backend).
     public func dequantized() throws -> Tensor {
-        let codes = try values.hostBuffer(), scales = try rowScales.floats()
+        let scales = try rowScales.floats()
         let (rows, cols) = (outFeatures, inFeatures)
         let out = HostBuffer(byteCount: rows * cols * 4)
-        let bytes = codes.base.assumingMemoryBound(to: UInt8.self), floats = out.base.assumingMemoryBound(to: Float.self)
-        for r in 0..<rows {
-            FP8Reference.dequantize(bytes + r * cols, count: cols, scale: scales[r], dtype: dtype, into: floats + r * cols)
+        let floats = out.base.assumingMemoryBound(to: Float.self)
+        try values.withHostBytes { codes in
+            let bytes = codes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            for r in 0..<rows {
+                FP8Reference.dequantize(bytes + r * cols, count: cols, scale: scales[r], dtype: dtype, into: floats + r * cols)
+            }
         }
         return try values.backend.makeTensor(host: out, byteOffset: 0, dtype: .f32, shape: shape)
     }

@@ -76,6 +76,9 @@ public enum LinearWeight: Sendable {
         }
     }
 
+    /// The weight's values as f32, row-major (exact dequantization).
+    public func floats() throws -> [Float] { try dequantized(to: .f32).floats() }
+
     /// y = x·Wᵀ + b through the op that matches the storage.
     public func apply(_ x: Tensor, bias: Tensor?) throws -> Tensor {
         switch self {

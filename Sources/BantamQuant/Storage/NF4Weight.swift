@@ -77,8 +77,7 @@ public struct NF4Weight: Sendable {
         let codeBytes = HostBuffer(byteCount: rows * first.inFeatures / 2)
         var offset = 0
         for p in parts {
-            let host = try p.codes.hostBuffer()
-            codeBytes.base.advanced(by: offset).copyMemory(from: host.base, byteCount: p.codes.byteCount)
+            try p.codes.withHostBytes { codeBytes.base.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: p.codes.byteCount) }
             offset += p.codes.byteCount
         }
         let codes = try backend.makeTensor(host: codeBytes, byteOffset: 0, dtype: .u4, shape: [rows, first.inFeatures])
@@ -95,14 +94,12 @@ public struct NF4Weight: Sendable {
     /// W in f32 [out, in], exactly quantMap[code] · absmax (on the codes' backend). Cast the result to
     /// `originalDType` to get what bitsandbytes' `dequantize_4bit` returns.
     public func dequantized() throws -> Tensor {
-        let host = try codes.hostBuffer(), scales = try absmax.floats(), map = try quantMap.floats()
+        let scales = try absmax.floats(), map = try quantMap.floats()
         let out = HostBuffer(byteCount: codes.count * 4)
-        scales.withUnsafeBufferPointer { s in
-            map.withUnsafeBufferPointer { m in
-                NF4Reference.dequantize(codes: host.base.assumingMemoryBound(to: UInt8.self), absmax: s.baseAddress!,
-                                        count: codes.count, blockSize: blockSize, map: m.baseAddress!,
-                                        into: out.base.assumingMemoryBound(to: Float.self))
-            }
+        try codes.withHostBytes { bytes in
+            NF4Reference.dequantize(codes: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), absmax: scales,
+                                    count: codes.count, blockSize: blockSize, map: map,
+                                    into: out.base.assumingMemoryBound(to: Float.self))
         }
         return try codes.backend.makeTensor(host: out, byteOffset: 0, dtype: .f32, shape: shape)
     }
