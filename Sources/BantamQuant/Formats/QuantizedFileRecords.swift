@@ -39,8 +39,13 @@ public enum QuantizedFileRecords {
             throw QuantizationError(.badTensor, key, "a Linear weight must be [out, in]; it is \(shape)")
         }
         let layer = key.hasSuffix(".weight") ? String(key.dropLast(".weight".count)) : key
-        /// The f32 weight to quantize from.
-        let dense = { () throws -> Tensor in try load().dequantized(to: .f32) }
+        /// The float weight to quantize from: a dense one as stored (zero-copy from the source), a
+        /// quantized one dequantized to f32.
+        let dense = { () throws -> Tensor in
+            let w = try load()
+            if case .dense(let t) = w, t.dtype.isComputeFloat { return t }
+            return try w.dequantized(to: .f32)
+        }
         switch format {
         case .keep:
             return try stored(key: key, weight: load())
@@ -54,13 +59,11 @@ public enum QuantizedFileRecords {
                 let source = try dense()
                 let q = try Quantizer.fp8(source, dtype: dtype, scaling: scaling, name: key)
                 try copy(q.values, into: buffer)
-                try observe?(.fp8(q), source)
+                if let observe { try observe(.fp8(q), try source.cast(to: .f32)) }
             }]
             if scaling == .perTensor {
                 records.append(QuantizedFileRecord(name: layer + ".scale_weight", dtype: .f32, shape: []) { buffer in
-                    let source = try dense()
-                    var amax: Float = 0
-                    for v in try source.floats() { amax = max(amax, abs(v)) }
+                    let amax = try Quantizer.amax(try dense())
                     buffer.storeBytes(of: FP8Reference.scale(amax: amax, dtype: dtype), as: Float.self)
                 })
             }
@@ -77,18 +80,13 @@ public enum QuantizedFileRecords {
             let blockSize = 64
             return [
                 QuantizedFileRecord(name: key, dtype: .u8, shape: [count / 2, 1]) { buffer in
-                    let source = try load()
-                    let float: Tensor
-                    if case .dense(let t) = source, t.dtype.isComputeFloat { float = t } else { float = try source.dequantized(to: .f32) }
+                    let float = try dense()
                     let q = try Quantizer.nf4(float, blockSize: blockSize, name: key)
                     try copy(q.codes, into: buffer)
                     if let observe { try observe(.nf4(q), try float.cast(to: .f32)) }
                 },
                 QuantizedFileRecord(name: key + ".absmax", dtype: .f32, shape: [(count + blockSize - 1) / blockSize]) { buffer in
-                    let source = try load()
-                    let float: Tensor
-                    if case .dense(let t) = source, t.dtype.isComputeFloat { float = t } else { float = try source.dequantized(to: .f32) }
-                    store(try Quantizer.nf4Absmax(float, blockSize: blockSize), into: buffer)
+                    store(try Quantizer.nf4Absmax(try dense(), blockSize: blockSize), into: buffer)
                 },
                 QuantizedFileRecord(name: key + ".quant_map", dtype: .f32, shape: [16]) { store(NF4Codebook.values, into: $0) },
                 try stateRecord(key: key, state: BitsAndBytesQuantState(dtype: try sourceDType(), shape: shape)),

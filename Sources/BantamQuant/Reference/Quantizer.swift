@@ -87,6 +87,22 @@ public enum Quantizer {
         return absmax
     }
 
+    /// max |w| over a dense float tensor, read in chunks.
+    public static func amax(_ weight: Tensor) throws -> Float {
+        let count = weight.count, width = weight.dtype.bytesPerBlock
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
+        defer { scratch.deallocate() }
+        var result: Float = 0
+        try weight.withHostBytes { source in
+            for start in stride(from: 0, to: count, by: chunk) {
+                let n = min(chunk, count - start)
+                ElementConversion.decode(weight.dtype, from: source.baseAddress! + start * width, count: n, into: scratch)
+                result = max(result, FP8Reference.amax(scratch, count: n))
+            }
+        }
+        return result
+    }
+
     private static func requireDenseMatrix(_ weight: Tensor, name: String) throws {
         guard weight.rank == 2, weight.dtype.isFloatingPoint else {
             throw QuantizationError(.badTensor, name, "only float [out, in] weights can be quantized; this one is \(weight.dtype) \(weight.shape)")
