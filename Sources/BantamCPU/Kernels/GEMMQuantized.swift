@@ -44,6 +44,17 @@ enum QuantizedLanes: @unchecked Sendable {
             for p in 0..<count { out[p &* stride] = table[Int(bytes[p])] * scale }
         case .nf4(let map, let absmax, let blockSize):
             let codes = base.assumingMemoryBound(to: UInt8.self)
+            if first & 1 == 0 && count & 1 == 0 {
+                // Whole bytes (block sizes are even, so a byte never straddles two blocks): two values per
+                // byte, the block's scale looked up once per byte.
+                for j in 0..<(count &>> 1) {
+                    let e = first &+ 2 &* j
+                    let scale = absmax[e / blockSize], byte = codes[e &>> 1]
+                    out[(2 &* j) &* stride] = map[Int(byte &>> 4)] * scale
+                    out[(2 &* j &+ 1) &* stride] = map[Int(byte & 0x0F)] * scale
+                }
+                return
+            }
             // Walk the flat index with the block's scale in hand, switching at block boundaries.
             var e = first
             var blockEnd = (e / blockSize &+ 1) &* blockSize

@@ -47,10 +47,10 @@ public enum FP8Reference {
     public static func quantize(_ values: UnsafePointer<Float>, count: Int, scale: Float, dtype: DType,
                                 into bytes: UnsafeMutablePointer<UInt8>) {
         let reciprocal = 1 / scale
-        if scale == 1 {
-            for i in 0..<count { bytes[i] = encode(values[i], as: dtype) }
+        if dtype == .f8e5m2 {
+            for i in 0..<count { bytes[i] = FloatBits.f8e5m2Saturating(fromFloat: values[i] * reciprocal) }
         } else {
-            for i in 0..<count { bytes[i] = encode(values[i] * reciprocal, as: dtype) }
+            for i in 0..<count { bytes[i] = FloatBits.f8e4m3fn(fromFloat: values[i] * reciprocal) }
         }
     }
 

@@ -18,9 +18,12 @@ public enum NF4Codebook {
     /// NaN takes code 0, as bucketize's binary search does.
     @inlinable
     public static func code(of scaled: Float, midpoints m: UnsafePointer<Float>) -> UInt8 {
-        // Branch-free count over the 15 sorted midpoints.
-        var count: UInt8 = 0
-        for i in 0..<15 where m[i] < scaled { count &+= 1 }
-        return count
+        // A binary search over the 15 sorted midpoints, four comparisons: after step s, c counts the
+        // midpoints below `scaled` among those the remaining steps no longer look at.
+        var c = scaled > m[7] ? 8 : 0
+        c &+= scaled > m[c &+ 3] ? 4 : 0
+        c &+= scaled > m[c &+ 1] ? 2 : 0
+        c &+= scaled > m[c] ? 1 : 0
+        return UInt8(truncatingIfNeeded: c)
     }
 }

@@ -26,6 +26,17 @@ public enum NF4Reference {
                 let reciprocal = 1 / max(amax, tiny)
                 let divisor = max(amax, tiny)
                 absmax[b] = full ? amax : divisor
+                // Blocks start on even elements (block sizes are even), so a full block fills whole bytes.
+                if full && start & 1 == 0 {
+                    var i = start
+                    while i < end {
+                        let hi = NF4Codebook.code(of: min(max(values[i] * reciprocal, -1), 1), midpoints: midpoints)
+                        let lo = NF4Codebook.code(of: min(max(values[i + 1] * reciprocal, -1), 1), midpoints: midpoints)
+                        codes[i >> 1] = hi << 4 | lo
+                        i += 2
+                    }
+                    continue
+                }
                 for i in start..<end {
                     let scaled = full ? values[i] * reciprocal : values[i] / divisor
                     let code = NF4Codebook.code(of: min(max(scaled, -1), 1), midpoints: midpoints)
