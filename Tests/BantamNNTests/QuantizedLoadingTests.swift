@@ -157,3 +157,38 @@ struct QuantizedLoadingTests {
         #expect(try t.floats() == Quantizer.nf4(w).dequantized().cast(to: .bf16).floats())
     }
 }
+
+@Suite("Quantized weights on a backend without quantized linears")
+struct NoQuantizedLinearTests {
+    let cpu = CPUBackend.shared
+
+    @Test("plain FP8 stays FP8 for linear's weight-only path, scaled FP8 and NF4 are dequantized, asking for nf4 is an error")
+    func fallbacks() throws {
+        var rng = TestRNG()
+        let w = try rng.tensor([8, 16], scale: 0.1, on: cpu).tensor
+        let backend = NoQuantizedLinearBackend()
+        func loaded(_ format: WeightFormat, precision: LoadPrecision = .asStored) throws -> LinearWeight {
+            var tensors: [String: Tensor] = [:]
+            for r in try QuantizedFileRecords.linear(key: "lin.weight", shape: [8, 16], format: format, load: { .dense(w) }) {
+                let bytes = try r.dtype.byteCount(elements: r.shape.reduce(1, *))
+                let host = HostBuffer(byteCount: bytes)
+                try r.fill(UnsafeMutableRawBufferPointer(start: host.base, count: bytes))
+                tensors[r.name] = try cpu.makeTensor(host: host, byteOffset: 0, dtype: r.dtype, shape: Shape(r.shape))
+            }
+            let loader = WeightLoader(source: InMemoryTensorSource(tensors), layout: IdentityLayout(name: "l"), backend: backend,
+                                      precision: precision, staging: cpu)
+            let weight = try loader.root.linearWeight("lin.weight", shape: [8, 16])
+            try loader.finish()
+            return weight
+        }
+        let plain = try loaded(.fp8(.f8e4m3fn, .none))
+        #expect(plain.formatName == "f8e4m3fn")                         // .dense FP8: `linear` computes with it
+        #expect(try plain.floats() == Quantizer.fp8(w, scaling: .none).dequantized().floats())
+        #expect(try loaded(.fp8(.f8e4m3fn, .perTensor)).formatName == "bf16")
+        #expect(try loaded(.nf4, precision: LoadPrecision(compute: .f16)).formatName == "f16")
+        let error = try #require(throws: TensorError.self) {
+            _ = try loaded(.keep, precision: LoadPrecision(policy: ComponentPrecision(format: .nf4)))
+        }
+        #expect(error.description.contains("lin") && error.description.contains("nf4") && !error.description.contains("\n"))
+    }
+}

@@ -175,6 +175,12 @@ public final class WeightLoader: @unchecked Sendable {
             case .fp8, .nf4:
                 let (op, dtype) = w.formatOp
                 if precision.keepFP8LinearWeights && backend.supports(op, dtype: dtype) { return try w.to(backend) }
+                // A plain FP8 cast (scales of 1, no input scale) is what `linear` takes as a weight-only FP8
+                // weight: the same product on a backend that has no linearFP8 yet.
+                if precision.keepFP8LinearWeights, case .fp8(let f) = w, f.inputScale == nil,
+                   backend.supports(.linear, dtype: f.dtype), try f.rowScales.floats().allSatisfy({ $0 == 1 }) {
+                    return .dense(try f.values.to(backend))
+                }
                 return .dense(try w.dequantized(to: computeDType ?? .bf16).to(backend))
             }
         case .float(let dtype):
