@@ -90,5 +90,9 @@ public final class DynamicLibrary: @unchecked Sendable {
 public struct DynamicLibraryError: Error, Sendable, CustomStringConvertible {
     public let path: String
     public let message: String
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
     public var description: String { "\(path): \(message)" }
 }

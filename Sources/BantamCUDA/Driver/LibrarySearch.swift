@@ -176,13 +176,13 @@ public enum LibrarySearch {
     }
 
     /// Lexicographic comparison of version numbers ([12, 10] newer than [12, 4] newer than [12]).
-    static func isNewer(_ lhs: [Int], than rhs: [Int]) -> Bool {
+    public static func isNewer(_ lhs: [Int], than rhs: [Int]) -> Bool {
         for (a, b) in zip(lhs, rhs) where a != b { return a > b }
         return lhs.count > rhs.count
     }
 
     /// The numbers in a name ("cuda-12.10" -> [12, 10], "python3.12" -> [3, 12]) for newest-first sorting.
-    static func versionKey(_ name: String) -> [Int] {
+    public static func versionKey(_ name: String) -> [Int] {
         var parts: [Int] = []
         var current: Int? = nil
         for c in name.unicodeScalars {
