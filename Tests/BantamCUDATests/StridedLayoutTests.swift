@@ -74,3 +74,52 @@ import Testing
         #expect(DType.u4.cudaCode == nil)
     }
 }
+
+extension StridedLayoutTests {
+    /// Random same-dtype copies whose rows are contiguous: the widened layout covers exactly the same bytes,
+    /// in the same order, in whole units.
+    @Test func widenedUnitsCoverTheSameBytes() {
+        var rng = TestRNG()
+        var widenedCount = 0
+        for _ in 0..<400 {
+            let width = [1, 2, 4, 8][Int(rng.next() % 4)]
+            let rank = 2 + Int(rng.next() % 3)
+            let shape = (0..<rank).map { _ in [1, 2, 3, 4, 8, 16][Int(rng.next() % 6)] }
+            // Source: a permutation of the outer axes of a padded contiguous tensor (last axis kept).
+            var order = Array(0..<(rank - 1))
+            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+            var srcStrides = [Int](repeating: 1, count: rank)
+            var running = shape[rank - 1] + (rng.next() % 2 == 0 ? 0 : 8)
+            for axis in order.reversed() { srcStrides[axis] = running; running *= shape[axis] }
+            let dstStrides = Shape(shape).contiguousStrides
+            let layout = StridedLayout.collapse(shape: shape, strides: [srcStrides, dstStrides])
+            let addresses: [UInt64] = [UInt64(rng.next() % 4) * 16, UInt64(rng.next() % 2) * 8]
+            guard let (wide, unit) = layout.widened(elementBytes: width, addresses: addresses) else { continue }
+            widenedCount += 1
+            #expect(unit > width && [2, 4, 8, 16].contains(unit))
+            for o in 0..<2 {
+                #expect(addresses[o] % UInt64(unit) == 0)
+                let bytes = Self.offsets(layout.sizes, layout.strides[o]).flatMap { e in (0..<width).map { e * width + $0 } }
+                let wideBytes = Self.offsets(wide.sizes, wide.strides[o]).flatMap { u in (0..<unit).map { u * unit + $0 } }
+                #expect(bytes == wideBytes, "seed \(rng.seed): \(shape) width \(width) unit \(unit)")
+            }
+        }
+        #expect(widenedCount > 50)
+        // A transposed last axis or an unaligned address: no widening.
+        #expect(StridedLayout(sizes: [4, 8], strides: [[1, 4], [8, 1]]).widened(elementBytes: 2, addresses: [0, 0]) == nil)
+        #expect(StridedLayout(sizes: [4, 8], strides: [[8, 1], [8, 1]]).widened(elementBytes: 2, addresses: [2, 0]) == nil)
+        #expect(StridedLayout(sizes: [4, 8], strides: [[16, 1], [8, 1]]).widened(elementBytes: 2, addresses: [0, 0])?.unitBytes == 16)
+        #expect(StridedLayout(sizes: [4, 8], strides: [[16, 1], [8, 1]]).widened(elementBytes: 2, addresses: [4, 0])?.unitBytes == 4)
+    }
+
+    @Test func transposeDetection() {
+        // [R, C]ᵀ of a contiguous matrix: source stride 1 along axis 0.
+        #expect(StridedLayout.collapse(shape: [45, 67], strides: [[1, 45], [67, 1]]).transposeRowAxis == 0)
+        // Batched: [B, C, R] -> [B, R, C].
+        #expect(StridedLayout.collapse(shape: [3, 33, 40], strides: [[1320, 1, 33], [1320, 40, 1]]).transposeRowAxis == 1)
+        // Rows kept, too small, or the destination not contiguous along the last axis: no.
+        #expect(StridedLayout.collapse(shape: [24, 33, 128], strides: [[128, 3072, 1], [4224, 128, 1]]).transposeRowAxis == nil)
+        #expect(StridedLayout.collapse(shape: [5, 33], strides: [[1, 5], [33, 1]]).transposeRowAxis == nil)
+        #expect(StridedLayout.collapse(shape: [45, 67], strides: [[67, 1], [1, 45]]).transposeRowAxis == nil)
+    }
+}

@@ -24,8 +24,12 @@ enum Bandwidth {
             let value = Float(Int32(truncatingIfNeeded: state >> 32)) * 0x1p-31
             host.base.storeBytes(of: value, toByteOffset: 4 * i, as: Float.self)
         }
-        for mode in TransferMode.allCases {
-            backend.transferMode = mode
+        // Host to device: the pageable path, then staged with several chunkings (the first is the default).
+        let configurations = [StagingConfiguration(), StagingConfiguration(chunkBytes: 16 << 20, buffers: 2, threads: 8),
+                              StagingConfiguration(chunkBytes: 32 << 20, buffers: 3), StagingConfiguration(chunkBytes: 64 << 20, buffers: 2),
+                              StagingConfiguration(chunkBytes: 8 << 20, buffers: 4)]
+        let defaultStaging = backend.staging
+        func upload(_ label: String) throws {
             var times: [Double] = []
             for _ in 0..<4 {
                 let start = MonotonicClock.now()
@@ -34,10 +38,18 @@ enum Bandwidth {
                 times.append(MonotonicClock.now() - start)
                 _ = t
             }
-            rows.append(Row(name: "host→device \(mode) (makeTensor)", bytesMoved: count * 4, seconds: median(times.dropFirst())))
+            rows.append(Row(name: "host→device \(label) (makeTensor)", bytesMoved: count * 4, seconds: median(times.dropFirst())))
         }
+        backend.transferMode = .pageable
+        try upload("pageable")
         backend.transferMode = .staged
+        for config in configurations {
+            backend.staging = config
+            try upload("staged \(config.chunkBytes >> 20) MiB x\(config.buffers), \(config.threads) threads")
+        }
+        backend.staging = defaultStaging
         let source = try backend.makeTensor(host: host, byteOffset: 0, dtype: .f32, shape: [count])
+        // Device to host into fresh memory (toHost: page faults included) and into reused memory (download).
         for mode in TransferMode.allCases {
             backend.transferMode = mode
             var times: [Double] = []
@@ -46,7 +58,14 @@ enum Bandwidth {
                 _ = try backend.toHost(source)
                 times.append(MonotonicClock.now() - start)
             }
-            rows.append(Row(name: "device→host \(mode) (toHost)", bytesMoved: count * 4, seconds: median(times.dropFirst())))
+            rows.append(Row(name: "device→host \(mode), fresh memory (toHost)", bytesMoved: count * 4, seconds: median(times.dropFirst())))
+            times = []
+            for _ in 0..<4 {
+                let start = MonotonicClock.now()
+                try backend.download(source, into: host.mutableBytes)
+                times.append(MonotonicClock.now() - start)
+            }
+            rows.append(Row(name: "device→host \(mode), reused memory (download)", bytesMoved: count * 4, seconds: median(times.dropFirst())))
         }
         backend.transferMode = .staged
 
@@ -79,8 +98,18 @@ enum Bandwidth {
         }))
         let permuted = try source.reshape([count / 4096, 4096]).T
         let transposed = try backend.empty(permuted.shape, dtype: .bf16)
-        rows.append(Row(name: "transpose f32→bf16 [\(count / 4096), 4096]ᵀ (strided copy)", bytesMoved: count * 6,
+        rows.append(Row(name: "transpose f32→bf16 [\(count / 4096), 4096]ᵀ (tiled)", bytesMoved: count * 6,
                         seconds: try time(backend, repeats) { try backend.copy(permuted, into: transposed) }))
+        let heads = try backend.empty([count / 2], dtype: .bf16)
+        let tokens = count / 2 / (24 * 128)
+        let headsView = try bf16.slice(axis: 0, 0..<(tokens * 24 * 128)).reshape([tokens, 24, 128]).permute(1, 0, 2)
+        let headsOut = try heads.slice(axis: 0, 0..<(tokens * 24 * 128)).reshape([24, tokens, 128])
+        rows.append(Row(name: "permute bf16 [\(tokens), 24, 128] → [24, \(tokens), 128] (16-byte units)", bytesMoved: tokens * 24 * 128 * 4,
+                        seconds: try time(backend, repeats) { try backend.copy(headsView, into: headsOut) }))
+        let bf16Matrix = try bf16.reshape([count / 4096, 4096]).T
+        let bf16Transposed = try backend.empty(bf16Matrix.shape, dtype: .bf16)
+        rows.append(Row(name: "transpose bf16 [\(count / 4096), 4096]ᵀ (tiled)", bytesMoved: count * 4,
+                        seconds: try time(backend, repeats) { try backend.copy(bf16Matrix, into: bf16Transposed) }))
         rows.append(Row(name: "fill f32 (cuMemsetD32Async)", bytesMoved: count * 4, seconds: try time(backend, repeats) {
             try backend.fill(destination, value: 1.5)
         }))

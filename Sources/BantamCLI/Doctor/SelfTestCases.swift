@@ -48,6 +48,26 @@ public enum SelfTestCases {
         cases.append(SelfTestCase("copy f32 broadcast [1, 17] → [9, 17]", op: .copy, dtype: .f32, tolerance: .exact,
                                   inputs: { [try $0.tensor([1, 17], dtype: .f32)] },
                                   run: { try $0[0].expand(to: [9, 17]).contiguous() }))
+        // Same dtype, rows kept: 16-byte and 4-byte units.
+        cases.append(SelfTestCase("permute bf16 [2, 33, 24, 128] → [2, 24, 33, 128]", op: .copy, dtype: .bf16, tolerance: .exact,
+                                  inputs: { [try $0.tensor([2, 33, 24, 128], dtype: .bf16)] },
+                                  run: { try $0[0].permute(0, 2, 1, 3).contiguous() }))
+        cases.append(SelfTestCase("permute bf16 [5, 7, 6] → [7, 5, 6]", op: .copy, dtype: .bf16, tolerance: .exact,
+                                  inputs: { [try $0.tensor([5, 7, 6], dtype: .bf16)] },
+                                  run: { try $0[0].permute(1, 0, 2).contiguous() }))
+        // Transposes (tiled kernel), with and without casts, batched, odd sizes.
+        for (from, to, shape) in [(DType.f32, DType.f32, [67, 45]), (.f32, .bf16, [129, 33]), (.f64, .f64, [130, 17]),
+                                  (.f8e4m3fn, .f16, [40, 200]), (.i8, .i32, [33, 65])] {
+            cases.append(SelfTestCase("transpose \(from)→\(to) \(shape)ᵀ", op: .copy, dtype: from, tolerance: .exact,
+                                      inputs: { [try $0.tensor(Shape(shape), dtype: from, scale: 30)] },
+                                      run: { try $0[0].T.cast(to: to).contiguous() }))
+        }
+        cases.append(SelfTestCase("transpose bf16 batched [3, 40, 33] → [3, 33, 40]", op: .copy, dtype: .bf16, tolerance: .exact,
+                                  inputs: { [try $0.tensor([3, 40, 33], dtype: .bf16)] },
+                                  run: { try $0[0].permute(0, 2, 1).contiguous() }))
+        cases.append(SelfTestCase("transpose f16 [4, 9, 50, 3] → [50, 4, 3, 9]", op: .copy, dtype: .f16, tolerance: .exact,
+                                  inputs: { [try $0.tensor([4, 9, 50, 3], dtype: .f16)] },
+                                  run: { try $0[0].permute(2, 0, 3, 1).contiguous() }))
         cases.append(SelfTestCase("copy f16 rank 6 [2, 3, 2, 3, 2, 3] transposed", op: .copy, dtype: .f16, tolerance: .exact,
                                   inputs: { [try $0.tensor([2, 3, 2, 3, 2, 3], dtype: .f16)] },
                                   run: { try $0[0].permute(5, 3, 1, 4, 2, 0).contiguous() }))

@@ -38,12 +38,30 @@ extension CUDABackend {
                 return
             }
         }
-        // Everything else: the generic strided kernel over the merged axes.
+        // Everything else works on the merged axes.
         let layout = StridedLayout.collapse(shape: source.shape.dims, strides: [source.strides, destination.strides])
         guard layout.rank <= StridedLayout.maxRank else {
             throw TensorError.unsupported(backend: name, op: "copy",
                                           detail: "views with more than \(StridedLayout.maxRank) axes that cannot be merged (\(source.shape))")
         }
+        // Same dtype with contiguous rows (a permute or slice that keeps the last axis, a concat): move
+        // whole 16/8/4/2-byte units.
+        if sameType, let (wide, unit) = layout.widened(elementBytes: source.dtype.bytesPerBlock, addresses: [src, dst]) {
+            try launchStridedCopy(wide, src: src, dst: dst, srcCode: srcCode, dstCode: dstCode, srcWidth: unit, dstWidth: unit)
+            return
+        }
+        // A transpose: tiles through shared memory keep reads and writes coalesced.
+        if let rowAxis = layout.transposeRowAxis {
+            try launchTranspose(layout, rowAxis: rowAxis, src: src, dst: dst, source: source.dtype, destination: destination.dtype)
+            return
+        }
+        try launchStridedCopy(layout, src: src, dst: dst, srcCode: srcCode, dstCode: dstCode,
+                              srcWidth: source.dtype.bytesPerBlock, dstWidth: destination.dtype.bytesPerBlock)
+    }
+
+    /// The generic kernel: one element (or unit) per step, any strides.
+    private func launchStridedCopy(_ layout: StridedLayout, src: CUdeviceptr, dst: CUdeviceptr, srcCode: Int32, dstCode: Int32,
+                                   srcWidth: Int, dstWidth: Int) throws {
         var desc = KernelStruct()
         desc.append(int64s: layout.sizes.map(Int64.init), count: StridedLayout.maxRank)
         desc.append(int64s: layout.strides[0].map(Int64.init), count: StridedLayout.maxRank)
@@ -51,16 +69,42 @@ extension CUDABackend {
         desc.append(Int32(layout.rank))
         desc.append(srcCode)
         desc.append(dstCode)
-        desc.append(Int32(source.dtype.bytesPerBlock))
-        desc.append(Int32(destination.dtype.bytesPerBlock))
+        desc.append(Int32(srcWidth))
+        desc.append(Int32(dstWidth))
         var args = KernelArguments()
         args.append(pointer: src)
         args.append(pointer: dst)
         args.append(desc)
+        let count = layout.count
         let small = layout.fitsInt32
         if small { args.append(UInt32(count)) } else { args.append(UInt64(count)) }
         let kernel = try kernels.function(small ? "bantam_copy_strided_i32" : "bantam_copy_strided_i64", family: "copy")
         try kernel.launch(.linear(items: count, maxBlocks: maxBlocks), args, on: computeStream)
+    }
+
+    /// The tiled transpose kernel (source contiguous along `rowAxis`, destination along the last axis).
+    private func launchTranspose(_ layout: StridedLayout, rowAxis: Int, src: CUdeviceptr, dst: CUdeviceptr,
+                                 source: DType, destination: DType) throws {
+        var desc = KernelStruct()
+        desc.append(int64s: layout.sizes.map(Int64.init), count: StridedLayout.maxRank)
+        desc.append(int64s: layout.strides[0].map(Int64.init), count: StridedLayout.maxRank)
+        desc.append(int64s: layout.strides[1].map(Int64.init), count: StridedLayout.maxRank)
+        desc.append(Int32(layout.rank))
+        desc.append(Int32(rowAxis))
+        desc.append(source.cudaCode!)
+        desc.append(destination.cudaCode!)
+        desc.append(Int32(source.bytesPerBlock))
+        desc.append(Int32(destination.bytesPerBlock))
+        let last = layout.rank - 1
+        let batches = layout.count / (layout.sizes[rowAxis] * layout.sizes[last])
+        var args = KernelArguments()
+        args.append(pointer: src)
+        args.append(pointer: dst)
+        args.append(desc)
+        args.append(UInt64(batches))
+        let grid = (UInt32((layout.sizes[last] + 31) / 32), UInt32((layout.sizes[rowAxis] + 31) / 32), UInt32(min(batches, 65535)))
+        let kernel = try kernels.function("bantam_copy_transpose", family: "copy")
+        try kernel.launch(LaunchShape(grid: grid, block: (32, 8, 1)), args, on: computeStream)
     }
 
     public func fill(_ destination: Tensor, value: Float) throws {

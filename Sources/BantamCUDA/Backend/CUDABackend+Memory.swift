@@ -29,13 +29,22 @@ extension CUDABackend {
 
     /// Downloads a contiguous tensor after all queued work (a synchronizing call).
     public func toHost(_ tensor: Tensor) throws -> HostBuffer {
+        let host = HostBuffer(byteCount: try tensor.dtype.byteCount(elements: tensor.count))
+        try download(tensor, into: host.mutableBytes)
+        return host
+    }
+
+    /// Downloads a contiguous tensor into memory the caller owns (and may reuse: fresh host memory costs a
+    /// page fault per 4 KiB on first touch, which can dominate large downloads). Synchronizing.
+    public func download(_ tensor: Tensor, into destination: UnsafeMutableRawBufferPointer) throws {
         guard tensor.isContiguous else {
             throw TensorError.invalidArgument("toHost: tensor \(tensor.shape) is not contiguous")
         }
         let bytes = try tensor.dtype.byteCount(elements: tensor.count)
-        let source = try address(tensor)
-        let host = HostBuffer(byteCount: bytes)
-        try transfers.download(from: source, count: bytes, into: host.base, mode: transferMode)
-        return host
+        guard destination.count >= bytes else {
+            throw TensorError.invalidArgument("download: \(bytes) bytes do not fit a buffer of \(destination.count)")
+        }
+        guard bytes > 0 else { return }
+        try transfers.download(from: try address(tensor), count: bytes, into: destination.baseAddress!, mode: transferMode)
     }
 }

@@ -103,6 +103,12 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         set { settingsLock.withLock { poison = newValue } }
     }
 
+    /// Chunking of staged transfers (16 MiB chunks, 2 pinned buffers, up to 16 host threads by default).
+    public var staging: StagingConfiguration {
+        get { transfers.staging }
+        set { transfers.staging = newValue }
+    }
+
     /// How `makeTensor` uploads (staged through pinned buffers by default).
     public var transferMode: TransferMode {
         get { settingsLock.withLock { mode } }

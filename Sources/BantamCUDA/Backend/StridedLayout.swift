@@ -36,6 +36,36 @@ public struct StridedLayout: Sendable, Equatable {
         return StridedLayout(sizes: sizes, strides: merged)
     }
 
+    /// For a same-dtype copy whose last axis is contiguous in every operand: the same layout counted in
+    /// units of 16, 8, 4 or 2 bytes (the largest that divides the row length, every outer stride and every
+    /// operand's address), so each kernel step moves a whole unit. Nil when no unit wider than an element fits.
+    public func widened(elementBytes width: Int, addresses: [UInt64]) -> (layout: StridedLayout, unitBytes: Int)? {
+        let last = rank - 1
+        guard strides.allSatisfy({ $0[last] == 1 }) else { return nil }
+        for unit in [16, 8, 4, 2] where unit > width && unit % width == 0 {
+            let fits = (sizes[last] * width) % unit == 0
+                && strides.allSatisfy { $0.dropLast().allSatisfy { ($0 * width) % unit == 0 } }
+                && addresses.allSatisfy { $0 % UInt64(unit) == 0 }
+            guard fits else { continue }
+            var result = self
+            result.sizes[last] = sizes[last] * width / unit
+            result.strides = strides.map { operand in operand.dropLast().map { $0 * width / unit } + [1] }
+            return (result, unit)
+        }
+        return nil
+    }
+
+    /// For a copy (operand 0 the source, 1 the destination) whose destination is contiguous along the last
+    /// axis while the source is contiguous along another axis: that axis, for the tiled transpose kernel.
+    /// Nil when the layout is not such a transpose, or too small or too large for it to pay.
+    public var transposeRowAxis: Int? {
+        let last = rank - 1
+        guard rank >= 2, strides.count == 2, strides[1][last] == 1, strides[0][last] != 1 else { return nil }
+        guard let axis = (0..<last).first(where: { strides[0][$0] == 1 }) else { return nil }
+        guard sizes[axis] >= 8, sizes[last] >= 8, (sizes[axis] + 31) / 32 <= 65535 else { return nil }
+        return axis
+    }
+
     public var rank: Int { sizes.count }
     public var count: Int { sizes.reduce(1, *) }
 

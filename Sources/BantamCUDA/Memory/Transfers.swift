@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import BantamCore
 import Dispatch
 
@@ -10,6 +13,20 @@ public enum TransferMode: String, Sendable, CaseIterable {
     case pageable
 }
 
+/// How staged transfers are cut up: chunk size, number of pinned staging buffers in rotation, and host
+/// threads for the memcpy into and out of them.
+public struct StagingConfiguration: Sendable, Equatable {
+    public var chunkBytes: Int
+    public var buffers: Int
+    public var threads: Int
+
+    public init(chunkBytes: Int = 16 << 20, buffers: Int = 2, threads: Int = HostCopy.defaultThreads) {
+        self.chunkBytes = max(1 << 20, chunkBytes)
+        self.buffers = max(2, buffers)
+        self.threads = max(1, threads)
+    }
+}
+
 /// Host-device copies on the backend's copy stream, bracketed by events so they are ordered with the
 /// compute stream: a transfer starts after the compute work queued before it (the destination may be a
 /// reused block that a queued kernel still reads) and the compute work queued after it starts after it.
@@ -18,22 +35,33 @@ final class Transfers: @unchecked Sendable {
     let compute: CUDAStream
     let copy: CUDAStream
     let pool: PinnedHostPool
-    /// Bytes per staging chunk.
-    let chunkBytes: Int
     private let lock = Lock()
     private var ring: [PinnedHostBuffer] = []
+    private var configuration: StagingConfiguration
 
-    init(context: CUDAContext, compute: CUDAStream, copy: CUDAStream, pool: PinnedHostPool, chunkBytes: Int = 16 << 20) {
+    init(context: CUDAContext, compute: CUDAStream, copy: CUDAStream, pool: PinnedHostPool,
+         configuration: StagingConfiguration = StagingConfiguration()) {
         self.context = context
         self.compute = compute
         self.copy = copy
         self.pool = pool
-        self.chunkBytes = chunkBytes
+        self.configuration = configuration
     }
 
-    /// The two staging buffers (taken from the pool on first use and kept).
-    private func staging(_ index: Int) throws -> PinnedHostBuffer {
-        while ring.count <= index { ring.append(try pool.take(bytes: chunkBytes)) }
+    var staging: StagingConfiguration {
+        get { lock.withLock { configuration } }
+        set {
+            lock.withLock {
+                configuration = newValue
+                ring.forEach(pool.give)          // re-taken at the new size on next use
+                ring = []
+            }
+        }
+    }
+
+    /// Staging buffer `index` (taken from the pool on first use and kept). Called with the lock held.
+    private func stagingBuffer(_ index: Int) throws -> PinnedHostBuffer {
+        while ring.count <= index { ring.append(try pool.take(bytes: configuration.chunkBytes)) }
         return ring[index]
     }
 
@@ -48,12 +76,13 @@ final class Transfers: @unchecked Sendable {
             if mode == .pageable {
                 try driver.check(driver.cuMemcpyHtoDAsync(destination, source, count, copy.handle), "cuMemcpyHtoDAsync")
             } else {
+                let config = configuration
                 var offset = 0, chunk = 0
                 while offset < count {
-                    let n = min(chunkBytes, count - offset)
-                    let buffer = try staging(chunk % 2)
+                    let n = min(config.chunkBytes, count - offset)
+                    let buffer = try stagingBuffer(chunk % config.buffers)
                     try buffer.waitUntilIdle()
-                    HostCopy.parallel(to: buffer.base, from: source + offset, count: n)
+                    HostCopy.parallel(to: buffer.base, from: source + offset, count: n, threads: config.threads)
                     try driver.check(driver.cuMemcpyHtoDAsync(destination + UInt64(offset), buffer.base, n, copy.handle),
                                      "cuMemcpyHtoDAsync(\(n) bytes)")
                     try buffer.markUsed(on: copy)
@@ -78,47 +107,53 @@ final class Transfers: @unchecked Sendable {
                 try copy.synchronize()
                 return
             }
-            // Chunk k goes to staging buffer k % 2; before reusing a buffer, the chunk it held is waited for
-            // and copied out, while the DMA of the other buffer's chunk continues.
-            var inFlight: [(buffer: PinnedHostBuffer, offset: Int, count: Int)?] = [nil, nil]
+            // Chunk k goes to staging buffer k % buffers; before a buffer is reused, the chunk it held is
+            // waited for and copied out, while the DMA of the other buffers' chunks continues.
+            let config = configuration
+            var inFlight = [(offset: Int, count: Int)?](repeating: nil, count: config.buffers)
             func drain(_ slot: Int) throws {
                 guard let pending = inFlight[slot] else { return }
-                try pending.buffer.waitUntilIdle()
-                HostCopy.parallel(to: destination + pending.offset, from: pending.buffer.base, count: pending.count)
+                let buffer = try stagingBuffer(slot)
+                try buffer.waitUntilIdle()
+                HostCopy.parallel(to: destination + pending.offset, from: buffer.base, count: pending.count, threads: config.threads)
                 inFlight[slot] = nil
             }
             var offset = 0, chunk = 0
             while offset < count {
-                let n = min(chunkBytes, count - offset)
-                let slot = chunk % 2
+                let n = min(config.chunkBytes, count - offset)
+                let slot = chunk % config.buffers
                 try drain(slot)
-                let buffer = try staging(slot)
-                try buffer.waitUntilIdle()
+                let buffer = try stagingBuffer(slot)
                 try driver.check(driver.cuMemcpyDtoHAsync(buffer.base, source + UInt64(offset), n, copy.handle),
                                  "cuMemcpyDtoHAsync(\(n) bytes)")
                 try buffer.markUsed(on: copy)
-                inFlight[slot] = (buffer, offset, n)
+                inFlight[slot] = (offset, n)
                 offset += n
                 chunk += 1
             }
-            try drain(chunk % 2)
-            try drain((chunk + 1) % 2)
+            for k in 0..<config.buffers { try drain((chunk + k) % config.buffers) }   // oldest first
         }
     }
 }
 
-/// Host memcpy split across threads for large blocks (a single core copies at about 10 GB/s, less than
-/// PCIe's 50 GB/s).
-enum HostCopy {
-    static let partBytes = 2 << 20
+/// Host memcpy split across threads for large blocks (one core copies at about 10 GB/s, less than PCIe's
+/// 50 GB/s).
+public enum HostCopy {
+    /// Parts smaller than this are not worth a thread.
+    static let minimumPart = 1 << 20
 
-    static func parallel(to destination: UnsafeMutableRawPointer, from source: UnsafeRawPointer, count: Int) {
-        let parts = min(8, count / partBytes)
+    /// The online processors, at most 16.
+    public static let defaultThreads: Int = min(16, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+
+    public static func parallel(to destination: UnsafeMutableRawPointer, from source: UnsafeRawPointer, count: Int,
+                                threads: Int = defaultThreads) {
+        let parts = min(threads, count / minimumPart)
         if parts <= 1 {
             destination.copyMemory(from: source, byteCount: count)
             return
         }
-        let per = (count + parts - 1) / parts
+        // Parts of whole 4 KiB pages.
+        let per = (count / parts + 4095) / 4096 * 4096
         let d = UInt(bitPattern: destination), s = UInt(bitPattern: source)
         DispatchQueue.concurrentPerform(iterations: parts) { i in
             let start = i * per

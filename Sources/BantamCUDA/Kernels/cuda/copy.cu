@@ -1,8 +1,12 @@
-// copy / cast between dtypes. Two paths, chosen by the host (CUDABackend+Copy.swift):
+// copy / cast between dtypes. Paths, chosen by the host (CUDABackend+Copy.swift):
 //  - bantam_cast_<src>_<dst>: both views contiguous and 16-byte aligned, float types f32/f16/bf16/e4m3/e5m2;
 //    each thread moves 16 bytes on the wider side per step (one 128-bit access), grid-stride loop.
 //  - bantam_copy_strided_{i32,i64}: any dtypes, any strides (rank <= 6), one element per step; 32-bit index
-//    arithmetic when every offset fits, 64-bit otherwise.
+//    arithmetic when every offset fits, 64-bit otherwise. Same-dtype copies whose rows are contiguous are
+//    handed to it in units of up to 16 bytes (width 16 / 8 / 4), so a permute that keeps the last axis
+//    moves 16 bytes per step.
+//  - bantam_copy_transpose: the source is contiguous along another axis than the destination (a transpose):
+//    32x32 tiles through shared memory, so reads and writes are both coalesced; any dtypes.
 // Same-dtype contiguous copies use cuMemcpyDtoDAsync on the host side (or bantam_copy_bytes16).
 // Conversions follow the CPU backend exactly (see common.cuh).
 
@@ -23,6 +27,7 @@ struct BtCopyDesc {
 __device__ __forceinline__ void bt_convert(const u8* s, int st, int sw, u8* d, int dt) {
     if (st == dt) {
         switch (sw) {
+        case 16: *(bt_u128*)d = *(const bt_u128*)s; break;
         case 8: *(u64*)d = *(const u64*)s; break;
         case 4: *(u32*)d = *(const u32*)s; break;
         case 2: *(u16*)d = *(const u16*)s; break;
@@ -60,6 +65,69 @@ extern "C" __global__ void bantam_copy_strided_i32(const u8* __restrict__ src, u
 
 extern "C" __global__ void bantam_copy_strided_i64(const u8* __restrict__ src, u8* __restrict__ dst, BtCopyDesc d, u64 count) {
     bt_copy_strided<u64>(src, dst, d, count);
+}
+
+// Transpose-copy descriptor (C layout; built with KernelStruct in this order).
+struct BtTransposeDesc {
+    i64 sizes[BT_MAX_RANK];
+    i64 src_strides[BT_MAX_RANK];
+    i64 dst_strides[BT_MAX_RANK];
+    i32 rank;
+    i32 row_axis;    // the axis along which the source has stride 1 (not the last axis)
+    i32 src_type;
+    i32 dst_type;
+    i32 src_width;
+    i32 dst_width;
+};
+
+// dst = convert(src) where the source is contiguous along `row_axis` and the destination along the last
+// axis. Block (32, 8): a 32x32 tile of (row, column) is read with threadIdx.x walking rows (coalesced in
+// the source), converted, kept in shared memory as destination bits, and written with threadIdx.x walking
+// columns (coalesced in the destination). grid = (column tiles, row tiles, batches over the other axes).
+extern "C" __global__ void bantam_copy_transpose(const u8* __restrict__ src, u8* __restrict__ dst,
+                                                 BtTransposeDesc d, u64 batches) {
+    __shared__ u64 tile[32][33];                 // +1 column: no bank conflicts on the transposed read
+    const int last = d.rank - 1;
+    const i64 rows = d.sizes[d.row_axis], columns = d.sizes[last];
+    const i64 r0 = (i64)blockIdx.y * 32, c0 = (i64)blockIdx.x * 32;
+    const i64 src_row = d.src_strides[d.row_axis], src_column = d.src_strides[last];
+    const i64 dst_row = d.dst_strides[d.row_axis], dst_column = d.dst_strides[last];
+    for (u64 b = blockIdx.z; b < batches; b += gridDim.z) {
+        u64 rest = b;
+        i64 so = 0, doff = 0;
+        for (int a = last - 1; a >= 0; --a) {
+            if (a == d.row_axis) continue;
+            const u64 size = (u64)d.sizes[a];
+            const i64 index = (i64)(rest % size);
+            rest /= size;
+            so += index * d.src_strides[a];
+            doff += index * d.dst_strides[a];
+        }
+        for (int k = threadIdx.y; k < 32; k += 8) {
+            const i64 r = r0 + threadIdx.x, c = c0 + k;
+            if (r < rows && c < columns) {
+                u64 bits = 0;
+                bt_convert(src + (u64)(so + r * src_row + c * src_column) * (u64)d.src_width, d.src_type, d.src_width,
+                           (u8*)&bits, d.dst_type);
+                tile[k][threadIdx.x] = bits;
+            }
+        }
+        __syncthreads();
+        for (int k = threadIdx.y; k < 32; k += 8) {
+            const i64 r = r0 + k, c = c0 + threadIdx.x;
+            if (r < rows && c < columns) {
+                const u64 bits = tile[threadIdx.x][k];
+                u8* p = dst + (u64)(doff + r * dst_row + c * dst_column) * (u64)d.dst_width;
+                switch (d.dst_width) {
+                case 8: *(u64*)p = bits; break;
+                case 4: *(u32*)p = (u32)bits; break;
+                case 2: *(u16*)p = (u16)bits; break;
+                default: *p = (u8)bits; break;
+                }
+            }
+        }
+        __syncthreads();
+    }
 }
 
 // Contiguous cast, V elements per step where V * max(sizeof src, sizeof dst) = 16 bytes.
