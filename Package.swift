@@ -33,7 +33,7 @@ let package = Package(
         // FLUX transformer, CLIP and T5 text encoders, the FLUX autoencoder; one weight map per layout.
         .target(name: "BantamModels", dependencies: ["BantamCore", "BantamNN", "BantamIO", "BantamJSON"]),
         // Schedulers, torch-compatible noise, the FLUX text-to-image pipeline, PNG output.
-        .target(name: "BantamPipeline", dependencies: ["BantamCore", "BantamNN", "BantamIO", "BantamModels", "BantamTokenizers"]),
+        .target(name: "BantamPipeline", dependencies: ["BantamCore", "BantamNN", "BantamIO", "BantamJSON", "BantamModels", "BantamTokenizers"]),
         // The `bantam` subcommands, as a library so tests can drive them in process.
         .target(name: "BantamCLI", dependencies: [
             "BantamCore", "BantamCPU", "BantamIO", "BantamPipeline",
@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "BantamNNTests", dependencies: ["BantamNN", "BantamCore", "BantamCPU", "BantamTestSupport"]),
         .testTarget(name: "BantamTokenizersTests", dependencies: ["BantamTokenizers", "BantamJSON", "BantamTestSupport"]),
         .testTarget(name: "BantamModelsTests", dependencies: ["BantamModels", "BantamNN", "BantamIO", "BantamCore", "BantamCPU", "BantamTestSupport"]),
-        .testTarget(name: "BantamPipelineTests", dependencies: ["BantamPipeline", "BantamModels", "BantamNN", "BantamIO", "BantamCore", "BantamCPU", "BantamTestSupport"]),
+        .testTarget(name: "BantamPipelineTests", dependencies: ["BantamPipeline", "BantamModels", "BantamNN", "BantamIO", "BantamJSON", "BantamCore", "BantamCPU", "BantamTestSupport"]),
         .testTarget(name: "BantamCLITests", dependencies: ["BantamCLI", "BantamIO", "BantamCore", "BantamCPU"]),
     ]
 )
