@@ -1,11 +1,16 @@
 import ArgumentParser
 
-/// The root of the `bantam` command: it only lists the subcommands.
+/// The root of the `bantam` command: it only lists the subcommands (one file each under Commands/).
 public struct BantamCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bantam",
         abstract: "Runs image diffusion transformers on the GPUs people own.",
-        subcommands: []
+        discussion: """
+            Exit status: 0 success; 1 bad input or failed work (missing path, malformed checkpoint, ...); \
+            2 bad command line; 3 not available in this build yet.
+            """,
+        version: "bantam \(BantamVersion.current)",
+        subcommands: [InspectCommand.self, BenchCommand.self, DemoCommand.self]
     )
     public init() {}
 }
