@@ -13,7 +13,10 @@ import BantamTestSupport
         #expect(files.clip.path == Self.tiny("diffusers/text_encoder"))
         #expect(files.t5.path == Self.tiny("diffusers/text_encoder_2"))
         #expect(files.vae.detected.family == .flux1Autoencoder && files.vae.detected.layout == .diffusers)
-        #expect(files.vaeConfigPath == Self.tiny("diffusers/vae/config.json"))
+        #expect(files.configs == FluxModelFiles.Configs(transformer: Self.tiny("diffusers/transformer/config.json"),
+                                                        clip: Self.tiny("diffusers/text_encoder/config.json"),
+                                                        t5: Self.tiny("diffusers/text_encoder_2/config.json"),
+                                                        vae: Self.tiny("diffusers/vae/config.json")))
         #expect(files.clipTokenizer == Self.tiny("diffusers/tokenizer"))
         #expect(files.t5Tokenizer == Self.tiny("diffusers/tokenizer_2"))
         #expect(files.isGuidanceDistilled && files.name == "diffusers")
@@ -26,15 +29,22 @@ import BantamTestSupport
                                                vae: Self.tiny("bfl/ae.safetensors"))
         #expect(files.transformer.detected.layout == .bfl && files.vae.detected.layout == .bfl)
         #expect(files.clip.path.hasSuffix("clip_l.safetensors") && files.t5.path.hasSuffix("t5xxl.safetensors"))
-        #expect(files.vaeConfigPath == nil)
+        #expect(files.configs == FluxModelFiles.Configs())
         #expect(files.clipTokenizer.hasSuffix("tokenizers/clip") && files.t5Tokenizer.hasSuffix("tokenizers/t5"))
         #expect(files.name == "flux1-tiny-dev")
         let schnell = try FluxModelFiles.resolve(model: Self.tiny("bfl/flux1-tiny-schnell.safetensors"),
                                                  clip: Self.tiny("bfl/clip_l.safetensors"), t5: Self.tiny("bfl/t5xxl.safetensors"),
                                                  vae: Self.tiny("bfl/ae.safetensors"), tokenizers: Self.tiny("tokenizers"),
-                                                 vaeConfig: Self.tiny("diffusers/vae/config.json"))
+                                                 configs: Self.tiny("diffusers"))
         #expect(!schnell.isGuidanceDistilled)
-        #expect(schnell.vaeConfigPath == Self.tiny("diffusers/vae/config.json"))
+        #expect(schnell.configs.vae == Self.tiny("diffusers/vae/config.json"))
+        #expect(schnell.configs.t5 == Self.tiny("diffusers/text_encoder_2/config.json"))
+        // Parts given as diffusers subfolders bring their config.json.
+        let folders = try FluxModelFiles.resolve(model: Self.tiny("bfl/flux1-tiny-dev.safetensors"),
+                                                 clip: Self.tiny("diffusers/text_encoder"), t5: Self.tiny("diffusers/text_encoder_2"),
+                                                 vae: Self.tiny("diffusers/vae"))
+        #expect(folders.configs.clip == Self.tiny("diffusers/text_encoder/config.json") && folders.configs.transformer == nil)
+        #expect(folders.clipTokenizer == Self.tiny("diffusers/tokenizer"))
         #expect(schnell.clipTokenizer == Self.tiny("tokenizers/clip"))
     }
 

@@ -25,12 +25,39 @@ public struct FluxModelFiles: Sendable {
         public let detected: DetectedComponent
     }
 
+    /// diffusers `config.json` files of the parts, where there are some. They say what the weights cannot:
+    /// RoPE axes (transformer), attention heads and activations (text encoders), GroupNorm groups and the
+    /// latent scale/shift (VAE). The published FLUX.1 models match the defaults, so only other models
+    /// (like the tiny test model) need them.
+    public struct Configs: Sendable, Equatable {
+        public var transformer: String?
+        public var clip: String?
+        public var t5: String?
+        public var vae: String?
+        public init(transformer: String? = nil, clip: String? = nil, t5: String? = nil, vae: String? = nil) {
+            self.transformer = transformer
+            self.clip = clip
+            self.t5 = t5
+            self.vae = vae
+        }
+
+        /// The config.json files in the part subfolders of a diffusers folder.
+        static func diffusers(_ root: String) -> Configs {
+            let folder = DiffusersFolder(root)
+            func config(_ sub: String) -> String? {
+                let path = Paths.join(sub, "config.json")
+                return Paths.isFile(path) ? path : nil
+            }
+            return Configs(transformer: config(folder.transformer), clip: config(folder.clip), t5: config(folder.t5),
+                           vae: config(folder.vae))
+        }
+    }
+
     public let transformer: Part
     public let clip: Part
     public let t5: Part
     public let vae: Part
-    /// A diffusers `vae/config.json` (GroupNorm groups, scale and shift), when there is one.
-    public let vaeConfigPath: String?
+    public var configs: Configs
     /// Folders holding the CLIP tokenizer (vocab.json + merges.txt, or tokenizer.json) and the T5 one
     /// (spiece.model or tokenizer.json).
     public let clipTokenizer: String
@@ -43,14 +70,18 @@ public struct FluxModelFiles: Sendable {
     /// FLUX.1-dev (guidance-distilled, with `guidance_in`) or schnell.
     public var isGuidanceDistilled: Bool { transformer.detected.family == .flux1Dev }
 
-    /// Resolves the parts. Throws `ModelFilesError` (one line: what is wrong and what to pass instead).
+    /// Resolves the parts. `configs` is a diffusers folder whose part subfolders' config.json files apply
+    /// (for models that differ from the published FLUX.1 in what weights cannot show). Throws
+    /// `ModelFilesError` (one line: what is wrong and what to pass instead).
     public static func resolve(model: String, clip: String? = nil, t5: String? = nil, vae: String? = nil,
-                               tokenizers: String? = nil, vaeConfig: String? = nil) throws -> FluxModelFiles {
+                               tokenizers: String? = nil, configs configFolder: String? = nil) throws -> FluxModelFiles {
         var finder = PartFinder()
         var transformer: Part
         var found: [ComponentRole: [Part]] = [:]
-        var vaeConfigPath = vaeConfig
+        var configs = Configs()
+        // Where to look for the tokenizers: next to the text encoder given separately, then next to --model.
         var tokenizerRoots: [String] = []
+        var encoderRoots: [String: String] = [:]
         var name = Paths.stem(model)
 
         if Paths.isDirectory(model) && DiffusersFolder.looksLike(model) {
@@ -61,7 +92,7 @@ public struct FluxModelFiles: Sendable {
                 where Paths.isDirectory(sub) {
                 found[role, default: []].append(try finder.part(sub, want: role, label: "--model"))
             }
-            if vaeConfigPath == nil && Paths.isFile(folder.vaeConfig) { vaeConfigPath = folder.vaeConfig }
+            configs = .diffusers(model)
             tokenizerRoots.append(model)
             name = Paths.baseName(model)
         } else {
@@ -78,13 +109,16 @@ public struct FluxModelFiles: Sendable {
 
         // 3. The parts given separately replace those found in --model.
         func choose(_ path: String?, label: String, role: ComponentRole, families: Set<ModelFamily>,
-                    what: String, example: String) throws -> Part {
+                    what: String, example: String, config: WritableKeyPath<Configs, String?>) throws -> Part {
             if let path {
                 let parts = try finder.parts(path, label: label)
                 guard let p = parts.first(where: { families.contains($0.detected.family) }) else {
                     throw ModelFilesError.wrongPart(path: path, label: label, expected: what, found: parts)
                 }
-                tokenizerRoots.append(Paths.isDirectory(path) ? path : Paths.directoryName(path))
+                encoderRoots[label] = Paths.isDirectory(path) ? path : Paths.directoryName(path)
+                // A part given as a folder (a diffusers subfolder) brings its config.json.
+                let json = Paths.join(path, "config.json")
+                configs[keyPath: config] = Paths.isDirectory(path) && Paths.isFile(json) ? json : nil
                 return p
             }
             guard let p = found[role]?.first(where: { families.contains($0.detected.family) }) else {
@@ -93,25 +127,41 @@ public struct FluxModelFiles: Sendable {
             return p
         }
         let clipPart = try choose(clip, label: "--clip", role: .textEncoder, families: [.clipL, .clip],
-                                  what: "a CLIP-L text encoder", example: "clip_l.safetensors, or a diffusers text_encoder folder")
+                                  what: "a CLIP-L text encoder", example: "clip_l.safetensors, or a diffusers text_encoder folder",
+                                  config: \.clip)
         let t5Part = try choose(t5, label: "--t5", role: .textEncoder, families: [.t5xxl, .t5],
-                                what: "a T5 encoder", example: "t5xxl_fp16.safetensors, or a diffusers text_encoder_2 folder")
+                                what: "a T5 encoder", example: "t5xxl_fp16.safetensors, or a diffusers text_encoder_2 folder",
+                                config: \.t5)
         let vaePart = try choose(vae, label: "--vae", role: .autoencoder, families: [.flux1Autoencoder],
-                                 what: "the FLUX autoencoder", example: "ae.safetensors, or a diffusers vae folder")
-        if let vaeConfig, !Paths.isFile(vaeConfig) {
-            throw ModelFilesError.message("\(vaeConfig): no such file; --vae-config takes a diffusers vae/config.json")
+                                 what: "the FLUX autoencoder", example: "ae.safetensors, or a diffusers vae folder",
+                                 config: \.vae)
+        if let configFolder {
+            guard Paths.isDirectory(configFolder) else {
+                throw ModelFilesError.message("\(configFolder): not a folder; --configs takes a diffusers FLUX folder (its transformer/, text_encoder/, text_encoder_2/, vae/ config.json files)")
+            }
+            let given = Configs.diffusers(configFolder)
+            guard given != Configs() else {
+                throw ModelFilesError.message("\(configFolder): holds no transformer/, text_encoder/, text_encoder_2/ or vae/ config.json; --configs takes a diffusers FLUX folder")
+            }
+            configs.transformer = given.transformer ?? configs.transformer
+            configs.clip = given.clip ?? configs.clip
+            configs.t5 = given.t5 ?? configs.t5
+            configs.vae = given.vae ?? configs.vae
         }
 
-        // 4. Tokenizers: the folder given, else next to the files (and one level up).
+        // 4. Tokenizers: the folder given, else next to the text encoder's files, else next to --model
+        //    (each place and the folder above it).
         if let tokenizers {
             guard Paths.isDirectory(tokenizers) else {
                 throw ModelFilesError.message("\(tokenizers): not a folder; --tokenizers takes a folder with the CLIP and T5 tokenizer files")
             }
-            tokenizerRoots = [tokenizers]
         }
-        let search = TokenizerSearch(roots: tokenizerRoots, explicit: tokenizers != nil)
+        func search(_ label: String) -> TokenizerSearch {
+            if let tokenizers { return TokenizerSearch(roots: [tokenizers], explicit: true) }
+            return TokenizerSearch(roots: (encoderRoots[label].map { [$0] } ?? []) + tokenizerRoots, explicit: false)
+        }
         return FluxModelFiles(transformer: transformer, clip: clipPart, t5: t5Part, vae: vaePart,
-                              vaeConfigPath: vaeConfigPath, clipTokenizer: try search.clip(), t5Tokenizer: try search.t5(),
+                              configs: configs, clipTokenizer: try search("--clip").clip(), t5Tokenizer: try search("--t5").t5(),
                               name: name, modelPath: model)
     }
 
@@ -138,7 +188,6 @@ struct DiffusersFolder {
     var clip: String { Paths.join(root, "text_encoder") }
     var t5: String { Paths.join(root, "text_encoder_2") }
     var vae: String { Paths.join(root, "vae") }
-    var vaeConfig: String { Paths.join(vae, "config.json") }
 
     static func looksLike(_ path: String) -> Bool {
         Paths.isFile(Paths.join(path, "model_index.json")) || Paths.isDirectory(Paths.join(path, "transformer"))
