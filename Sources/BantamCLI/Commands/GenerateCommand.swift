@@ -106,11 +106,12 @@ struct GenerateCommand: ParsableCommand {
                          + (request.usesTrueCFG ? ", true CFG \(A1111Parameters.number(trueCFG))" : ""))
             // 3. Generate, reporting each step.
             let result = try pipeline.generate(request) { p in
-                progressOutput.line("step \(p.step)/\(p.steps)  \(Format.seconds(p.stepSeconds))/step  ETA \(Format.seconds(p.etaSeconds))")
+                let eta = p.step == p.steps ? "done" : "ETA \(Format.seconds(p.etaSeconds))"
+                progressOutput.line("step \(p.step)/\(p.steps)  \(Format.seconds(p.meanStepSeconds))/step  \(eta)")
             }
             // 4. The PNG, written atomically.
             let text = GenerationMetadata.pngText(result, files: files, guidanceDistilled: pipeline.isGuidanceDistilled,
-                                                  device: "\(backend.name) (\(backend.threads) threads)", version: BantamVersion.current)
+                                                  device: "\(backend.name) (\(backend.threads) threads)", version: "bantam \(BantamVersion.current)")
             try AtomicFile.write(PNGEncoder.encode(rgb: result.rgb, width: result.width, height: result.height, text: text), to: path)
             let t = result.timings
             console.line("Wrote \(path) (encode \(Format.seconds(t.encode)), denoise \(Format.seconds(t.denoise)), decode \(Format.seconds(t.decode)))")

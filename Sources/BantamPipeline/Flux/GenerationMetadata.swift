@@ -19,7 +19,8 @@ public enum GenerationMetadata {
         return A1111Parameters(prompt: r.prompt, negativePrompt: r.usesTrueCFG ? (r.negativePrompt ?? "") : "", pairs: pairs)
     }
 
-    /// The "bantam" JSON: request, model files, device and timings (numbers in the shortest exact form).
+    /// The "bantam" JSON: request, model files, device and timings (numbers in the shortest exact form);
+    /// `version` names the program ("bantam 0.1.0").
     public static func json(_ result: GenerationResult, files: FluxModelFiles, device: String, version: String) -> String {
         let r = result.request
         var w = JSONWriter()
@@ -34,7 +35,7 @@ public enum GenerationMetadata {
         func number(_ v: Double) { if v.isFinite { append("\(v)") } else { w.raw("null") } }
         func number(_ v: Float) { if v.isFinite { append("\(v)") } else { w.raw("null") } }
         func string(_ k: String, _ v: String?) { key(k); if let v { w.string(v) } else { w.raw("null") } }
-        string("generator", "bantam \(version)")
+        string("generator", version)
         string("model", files.modelPath)
         string("model_name", files.name)
         string("transformer", files.transformer.path)
