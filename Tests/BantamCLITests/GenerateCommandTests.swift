@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 import BantamCLI
+import BantamCore
 import BantamCPU
+import BantamIO
 import BantamPipeline
 import BantamTestSupport
 
@@ -52,6 +54,27 @@ struct GenerateCommandTests {
         #expect(chunks.first { $0.0 == "IDAT" }?.1 == expected.first { $0.0 == "IDAT" }?.1)
         // No temporary file is left next to the output.
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.root) == ["city.png"])
+    }
+
+    @Test("--noise FILE replaces the seeded draw (same noise, same image)")
+    func noiseFile() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        var generator = TorchGenerator(seed: 42)
+        let noise = try Tensor(generator.randn(count: 16 * 8 * 8), shape: [1, 16, 8, 8], on: CPUBackend.shared)
+        try SafetensorsWriter.write(to: folder.path("noise.safetensors"), tensors: [("noise", noise)])
+        let common = ["generate", "--model", Fixtures.fluxTiny("diffusers"), "--prompt", "x", "--steps", "2",
+                      "--width", "16", "--height", "16", "--t5-length", "8"]
+        let seeded = await bantam(common + ["--seed", "42", "--out", folder.path("a.png")])
+        let fromFile = await bantam(common + ["--seed", "7", "--noise", folder.path("noise.safetensors"), "--out", folder.path("b.png")])
+        #expect(seeded.code == 0 && fromFile.code == 0, "\(seeded.err) \(fromFile.err)")
+        let a = Self.chunks([UInt8](try Data(contentsOf: URL(fileURLWithPath: folder.path("a.png")))))
+        let b = Self.chunks([UInt8](try Data(contentsOf: URL(fileURLWithPath: folder.path("b.png")))))
+        #expect(a.first { $0.0 == "IDAT" }?.1 == b.first { $0.0 == "IDAT" }?.1)
+        let json = String(decoding: b.first { $0.1.starts(with: Array("bantam\0".utf8)) }?.1 ?? [], as: UTF8.self)
+        #expect(json.contains("\"noise\":\"\(folder.path("noise.safetensors"))\""))
+        let wrong = await bantam(common + ["--width", "32", "--noise", folder.path("noise.safetensors"), "--out", folder.path("c.png")])
+        #expect(wrong.code == 1 && wrong.err.contains("[1, 16, 8, 16]"), "\(wrong.err)")
     }
 
     @Test("seed -1 picks a seed, prints it and stores it")

@@ -45,6 +45,11 @@ import BantamTestSupport
                                                  vae: Self.tiny("diffusers/vae"))
         #expect(folders.configs.clip == Self.tiny("diffusers/text_encoder/config.json") && folders.configs.transformer == nil)
         #expect(folders.clipTokenizer == Self.tiny("diffusers/tokenizer"))
+        // A diffusers transformer folder as --model (sharded, with its config.json).
+        let transformerFolder = try FluxModelFiles.resolve(model: Self.tiny("diffusers/transformer"), clip: Self.tiny("diffusers/text_encoder"),
+                                                           t5: Self.tiny("diffusers/text_encoder_2"), vae: Self.tiny("diffusers/vae"))
+        #expect(transformerFolder.transformer.detected.layout == .diffusers)
+        #expect(transformerFolder.configs.transformer == Self.tiny("diffusers/transformer/config.json"))
         #expect(schnell.clipTokenizer == Self.tiny("tokenizers/clip"))
     }
 

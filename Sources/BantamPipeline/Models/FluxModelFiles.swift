@@ -103,6 +103,9 @@ public struct FluxModelFiles: Sendable {
             }
             transformer = t
             for p in parts where p.detected.role != .transformer { found[p.detected.role, default: []].append(p) }
+            // A diffusers transformer folder given alone brings its config.json.
+            let json = Paths.join(model, "config.json")
+            if Paths.isDirectory(model) && Paths.isFile(json) { configs.transformer = json }
             tokenizerRoots.append(Paths.directoryName(model))
         }
         try checkTransformer(transformer)
