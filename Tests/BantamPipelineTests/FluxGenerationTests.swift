@@ -60,6 +60,12 @@ import BantamTestSupport
                 print("\(name), \(variant): latents max abs err \(latentError), image PSNR \(psnr) dB")
                 #expect(latentError < 1e-3, "\(name), \(variant): latents max abs err \(latentError)")
                 #expect(psnr >= 40, "\(name), \(variant): PSNR \(psnr) dB")
+                // 8-bit pixels as diffusers' numpy_to_pil makes them from its image: equal but for values
+                // that sit on a rounding boundary.
+                let expectedRGB = expectedImage.map { UInt8(($0 * 255).rounded(.toNearestOrEven)) }
+                let differing = zip(result.rgb, expectedRGB).filter { $0 != $1 }
+                #expect(differing.count <= result.rgb.count / 200 && differing.allSatisfy { abs(Int($0) - Int($1)) <= 1 },
+                        "\(name), \(variant): \(differing.count) of \(result.rgb.count) 8-bit values differ")
             }
         }
     }
