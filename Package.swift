@@ -21,7 +21,10 @@ let package = Package(
         // Tensors, dtypes and their bit-exact conversions, the backend protocol and the op surface.
         .target(name: "BantamCore"),
         // The reference backend: readable kernels, f32 accumulation, multithreaded.
-        .target(name: "BantamCPU", dependencies: ["BantamCore"]),
+        .target(name: "BantamCPU", dependencies: ["BantamCore", "CBantamKernels"]),
+        // The GEMM micro-kernels that need AVX2/AVX-512 (function-level target attributes, picked at
+        // run time); everything else in the CPU backend is Swift.
+        .target(name: "CBantamKernels"),
         // A strict JSON parser and writer (no Foundation): safetensors headers, configs, tokenizer files.
         .target(name: "BantamJSON"),
         // Checkpoint files: safetensors (mmap, lazy), sharded indexes, family/layout detection.
@@ -50,7 +53,8 @@ let package = Package(
         .testTarget(name: "BantamIOTests", dependencies: ["BantamCore", "BantamCPU", "BantamIO", "BantamJSON", "BantamTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "BantamNNTests", dependencies: ["BantamNN", "BantamCore", "BantamCPU", "BantamTestSupport"]),
-        .testTarget(name: "BantamTokenizersTests", dependencies: ["BantamTokenizers", "BantamJSON", "BantamTestSupport"]),
+        .testTarget(name: "BantamTokenizersTests", dependencies: ["BantamTokenizers", "BantamJSON", "BantamTestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "BantamModelsTests", dependencies: ["BantamModels", "BantamNN", "BantamIO", "BantamCore", "BantamCPU", "BantamTestSupport"]),
         .testTarget(name: "BantamPipelineTests", dependencies: ["BantamPipeline", "BantamModels", "BantamNN", "BantamIO", "BantamJSON", "BantamCore", "BantamCPU", "BantamTestSupport"]),
         .testTarget(name: "BantamCLITests", dependencies: ["BantamCLI", "BantamIO", "BantamCore", "BantamCPU", "BantamPipeline", "BantamTestSupport"]),

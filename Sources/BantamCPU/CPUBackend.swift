@@ -12,9 +12,15 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     public let name = "cpu"
     /// Worker threads for parallel kernels.
     public let threads: Int
+    /// The GEMM micro-kernel behind matmul and linear (the fastest this CPU runs, unless forced).
+    public let gemmKernel: GemmKernel
 
-    public init(threads: Int? = nil) {
+    /// `gemmKernel` must be available on this CPU (`GemmKernel.available`); nil picks
+    /// `GemmKernel.preferred`, and an unavailable one falls back to the portable Swift kernel.
+    public init(threads: Int? = nil, gemmKernel: GemmKernel? = nil) {
         self.threads = max(1, threads ?? Parallel.defaultThreadCount)
+        let kernel = gemmKernel ?? GemmKernel.preferred
+        self.gemmKernel = kernel.isAvailable ? kernel : .swift
     }
 
     public func supports(_ op: OpKind, dtype: DType) -> Bool {

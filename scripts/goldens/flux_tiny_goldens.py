@@ -132,8 +132,13 @@ def t5_tokenizer_files(target: Path, pieces: int = 900):
         character_coverage=1.0, seed_sentencepiece_size=100000, num_threads=1, shuffle_input_sentence=False,
         input_sentence_size=0)
     (target / "spiece.vocab").unlink()
-    fast = T5TokenizerFast(vocab_file=str(target / "spiece.model"), extra_ids=100, legacy=False,
-                           from_slow=True)
+    # transformers 5 converts spiece.model to a fast tokenizer only through from_pretrained on a folder that
+    # holds it (the vocab_file argument of T5TokenizerFast is ignored there).
+    only = WORK / "t5-spiece-only"
+    only.mkdir(parents=True, exist_ok=True)
+    shutil.copy(target / "spiece.model", only / "spiece.model")
+    fast = T5Tokenizer.from_pretrained(str(only), extra_ids=100, legacy=False)
+    assert len(fast) == pieces + 100, len(fast)
     fast.backend_tokenizer.save(str(target / "tokenizer.json"))
 
 

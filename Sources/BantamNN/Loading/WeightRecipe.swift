@@ -12,13 +12,16 @@ public indirect enum WeightRecipe: Sendable, Equatable, CustomStringConvertible 
     case slice(WeightRecipe, axis: Int, range: Range<Int>)
     /// The two halves of an axis exchanged: [a; b] -> [b; a].
     case swapHalves(WeightRecipe, axis: Int)
+    /// A new axis of size 1 inserted at `axis` (0...rank), as torch's `unsqueeze`: e.g. diffusers stores
+    /// the FLUX AE's 1×1 attention convs as Linear weights [C, C], the model wants [C, C, 1, 1]. A view.
+    case unsqueeze(WeightRecipe, axis: Int)
 
     /// Every checkpoint key this recipe reads.
     public var keys: [String] {
         switch self {
         case .key(let k): return [k]
         case .concat(let parts, _): return parts.flatMap(\.keys)
-        case .slice(let r, _, _), .swapHalves(let r, _): return r.keys
+        case .slice(let r, _, _), .swapHalves(let r, _), .unsqueeze(let r, _): return r.keys
         }
     }
 
@@ -28,6 +31,7 @@ public indirect enum WeightRecipe: Sendable, Equatable, CustomStringConvertible 
         case .concat(let parts, let axis): return "concat(\(parts.map(\.description).joined(separator: ", ")), axis \(axis))"
         case .slice(let r, let axis, let range): return "\(r)[axis \(axis): \(range.lowerBound)..<\(range.upperBound)]"
         case .swapHalves(let r, let axis): return "swapHalves(\(r), axis \(axis))"
+        case .unsqueeze(let r, let axis): return "unsqueeze(\(r), axis \(axis))"
         }
     }
 
@@ -53,6 +57,10 @@ public indirect enum WeightRecipe: Sendable, Equatable, CustomStringConvertible 
         case .swapHalves(let r, let axis):
             guard let s = r.shape(in: source), axis < s.rank, s[axis] % 2 == 0 else { return nil }
             return s
+        case .unsqueeze(let r, let axis):
+            guard var s = r.shape(in: source), axis >= 0, axis <= s.rank else { return nil }
+            s.dims.insert(1, at: axis)
+            return s
         }
     }
 
@@ -69,6 +77,8 @@ public indirect enum WeightRecipe: Sendable, Equatable, CustomStringConvertible 
             let t = try r.load(from: source, on: backend)
             let halves = try t.chunk(2, axis: axis)
             return try BantamCore.concat([halves[1], halves[0]], axis: axis)
+        case .unsqueeze(let r, let axis):
+            return try r.load(from: source, on: backend).unsqueeze(axis)
         }
     }
 }

@@ -1,1 +1,0 @@
-/// Tokenizers for text encoders: CLIP BPE and T5 SentencePiece unigram.
