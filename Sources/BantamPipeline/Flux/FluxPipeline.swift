@@ -39,7 +39,7 @@ public final class FluxPipeline: @unchecked Sendable {
         t5 = try T5Encoder.load(from: files.t5.source, config: t5Config, backend: backend, precision: precision)
         // 3. Transformer (RoPE axes from the config when there is one; FLUX.1's otherwise).
         let layout: FluxLayout = files.transformer.detected.layout == .diffusers ? .diffusers : .bfl
-        let axes = try files.configs.transformer.flatMap { try TextFile.integers("axes_dims_rope", inJSONFile: $0) }
+        let axes = try files.configs.transformer.flatMap { try ConfigFile.integers("axes_dims_rope", inJSONFile: $0) }
         let config = try FluxTransformerConfig.infer(from: files.transformer.source, layout: layout, axesDim: axes)
         let loader = WeightLoader(source: files.transformer.source, layout: layout.weightLayout, backend: backend,
                                   precision: precision)
