@@ -85,20 +85,32 @@ extension CUDABackend {
         }
     }
 
-    /// bantam_attention_flash_<dtype>_d<D>: grid (⌈Lq/64⌉, B·H), 128 threads, Q + 2 K + 2 V tiles of
-    /// [64, D] in dynamic shared memory (40 KiB for D = 64, 80 KiB for D = 128).
+    /// bantam_attention_flash_<dtype>_d<D>[_m2]: grid (⌈Lq/rows⌉, B·H), 128 threads, a Q tile of [rows, D]
+    /// and 2 K + 2 V tiles of [64, D] in dynamic shared memory. Rows per block: 64 (16 per warp, Q in
+    /// registers) or 128 (`_m2`, 32 per warp), from `flashRowsPerBlock(headSize:)`.
     func launchFlashAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, bias: Tensor?, causal: Bool, scale: Float,
                               into out: Tensor) throws {
         let (b, h, lq, d) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])
-        let kernel = try kernels.function("bantam_attention_flash_\(q.dtype == .bf16 ? "bf16" : "f16")_d\(d)", family: "attention")
-        let sharedBytes = 5 * 64 * d * 2
+        let rows = Self.flashRowsPerBlock(headSize: d)
+        let name = "bantam_attention_flash_\(q.dtype == .bf16 ? "bf16" : "f16")_d\(d)\(rows == 128 ? "_m2" : "")"
+        let kernel = try kernels.function(name, family: "attention")
+        let sharedBytes = (rows + 4 * 64) * d * 2
         try AttentionKernelSettings.shared.allowSharedMemory(kernel, bytes: sharedBytes)
         var args = KernelArguments()
         try appendCommon(&args, q, k, v, bias: bias, out: out)
         args.append(Float(Double(scale) * 1.4426950408889634))   // scale in log2 units (the kernel uses exp2)
         args.append(Int32(causal ? 1 : 0))
-        try kernel.launch(LaunchShape(grid: (UInt32((lq + 63) / 64), UInt32(b * h), 1), block: (128, 1, 1),
+        try kernel.launch(LaunchShape(grid: (UInt32((lq + rows - 1) / rows), UInt32(b * h), 1), block: (128, 1, 1),
                                       sharedMemoryBytes: UInt32(sharedBytes)), args, on: computeStream)
+    }
+
+    /// Query rows per block of the flash kernel: `BANTAM_FLASH_ROWS=64|128` when set, else 64.
+    static func flashRowsPerBlock(headSize: Int) -> Int {
+        switch ProcessEnvironment.value("BANTAM_FLASH_ROWS") {
+        case "128": return 128
+        case "64": return 64
+        default: return 64
+        }
     }
 
     /// bantam_attention_generic_<dtype>: one block of 128 threads per query row; D, Dv up to 512.

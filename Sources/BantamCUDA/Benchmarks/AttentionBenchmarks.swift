@@ -34,7 +34,7 @@ public enum AttentionBenchmarks {
             let scale = 1 / Float(shape.headSize).squareRoot()
             let words = "\(shape.batch)x\(shape.heads)x\(shape.tokens)x\(shape.headSize)"
             for path in paths {
-                let op = "attention bf16 (\(label(path)))"
+                let op = "attention bf16 (\(label(path, headSize: shape.headSize)))"
                 do {
                     let ms = try time(backend, repeats: repeats) { i in
                         let set = sets[i % 2]
@@ -52,10 +52,10 @@ public enum AttentionBenchmarks {
         return rows
     }
 
-    static func label(_ path: AttentionPath) -> String {
+    static func label(_ path: AttentionPath, headSize: Int) -> String {
         switch path {
         case .cudnn: return "cuDNN fused SDPA"
-        case .flash: return "Bantam flash kernel, mma.sync"
+        case .flash: return "Bantam flash kernel, mma.sync, \(CUDABackend.flashRowsPerBlock(headSize: headSize)) rows/block"
         case .generic: return "Bantam generic kernel"
         case .automatic: return "automatic"
         }

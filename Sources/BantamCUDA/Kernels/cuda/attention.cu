@@ -1,8 +1,9 @@
 // Fused attention: out = softmax(q·kᵀ·scale + bias [+ causal mask])·v, never materializing the Lq×Lk
 // matrix. Two kernels, chosen by the host (CUDABackend+Attention.swift):
 //
-//  - bantam_attention_flash_{bf16,f16}_d{64,128}: flash-attention-2 style. A block of 4 warps owns 64 query
-//    rows (16 per warp) of one (batch, head); it walks the keys in tiles of 64, double-buffered in shared
+//  - bantam_attention_flash_{bf16,f16}_d{64,128}[_m2]: flash-attention-2 style. A block of 4 warps owns 64
+//    query rows (16 per warp; 128 rows, 32 per warp, for _m2) of one (batch, head); it walks the keys in
+//    tiles of 64, double-buffered in shared
 //    memory with cp.async, computes S = Q·Kᵀ and O += P·V with tensor-core MMAs (mma.sync m16n8k16,
 //    fragments through ldmatrix, Q kept in registers) and keeps the softmax online in f32 registers
 //    (exp2 with the scale folded into log2 units; running max m and sum l per row).
@@ -84,9 +85,8 @@ struct BtMmaF16 {
 // ---------------------------------------------------------------------------------------------------------
 // Flash kernel.
 
-#define BT_FA_ROWS 64      // query rows per block (16 per warp)
 #define BT_FA_KEYS 64      // keys per tile
-#define BT_FA_THREADS 128
+#define BT_FA_THREADS 128  // 4 warps
 
 // Shared-memory tiles are [rows][D] 16-bit elements, stored in 16-byte chunks with the chunk index XORed
 // by (row % 8): the 8 rows an ldmatrix reads at one logical chunk then fall into 8 different bank groups.
@@ -95,11 +95,11 @@ __device__ __forceinline__ u32 bt_fa_offset(int row, int chunk) {
     return (u32)(row * D * 2 + ((chunk ^ (row & 7)) << 4));
 }
 
-// Copies rows [row0, row0 + 64) of a [L, D] matrix into a swizzled tile; rows past L become zeros.
-template <int D>
+// Copies rows [row0, row0 + ROWS) of a [L, D] matrix into a swizzled tile; rows past L become zeros.
+template <int D, int ROWS>
 __device__ __forceinline__ void bt_fa_load_tile(u32 tile, const u16* __restrict__ base, int row0, int length) {
     constexpr int CHUNKS = D / 8;                       // 16-byte chunks per row
-    constexpr int PER_THREAD = BT_FA_KEYS * CHUNKS / BT_FA_THREADS;
+    constexpr int PER_THREAD = ROWS * CHUNKS / BT_FA_THREADS;
 #pragma unroll
     for (int i = 0; i < PER_THREAD; ++i) {
         int index = threadIdx.x + i * BT_FA_THREADS;
@@ -110,23 +110,28 @@ __device__ __forceinline__ void bt_fa_load_tile(u32 tile, const u16* __restrict_
     }
 }
 
-template <typename M, int D>
+// MT = 16-row m-tiles per warp: a block owns 64·MT query rows. With MT = 1 the Q fragments stay in
+// registers; with MT = 2 each K/V fragment read from shared memory feeds two MMAs (half the ldmatrix
+// traffic per FLOP) and Q is re-read from shared memory per tile to make room for the accumulators.
+template <typename M, int D, int MT>
 __device__ __forceinline__ void bt_attention_flash(const u16* __restrict__ q, const u16* __restrict__ k,
                                                    const u16* __restrict__ v, const u16* __restrict__ bias,
                                                    u16* __restrict__ out, int heads, int lq, int lk,
                                                    i64 bias_b, i64 bias_h, i64 bias_q, i64 bias_k,
                                                    float scale_log2, int causal) {
     extern __shared__ __align__(128) u8 bt_fa_smem[];
+    constexpr int ROWS = 64 * MT;                       // query rows per block
     constexpr int TILE_BYTES = BT_FA_KEYS * D * 2;
     constexpr int KC = D / 16;                          // 16-wide chunks of the head dimension
+    constexpr bool Q_IN_REGISTERS = MT == 1;
     const u32 sQ = bt_smem_u32(bt_fa_smem);
-    const u32 sK = sQ + TILE_BYTES;                     // two K tiles
+    const u32 sK = sQ + ROWS * D * 2;                   // two K tiles
     const u32 sV = sK + 2 * TILE_BYTES;                 // two V tiles
 
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     const int g = lane >> 2, t = lane & 3;              // MMA fragment row group and column pair
     const int bh = blockIdx.y;
-    const int q0 = blockIdx.x * BT_FA_ROWS;
+    const int q0 = blockIdx.x * ROWS;
     const i64 head = (i64)bh;
     const u16* qh = q + head * lq * D;
     const u16* kh = k + head * lk * D;
@@ -134,61 +139,82 @@ __device__ __forceinline__ void bt_attention_flash(const u16* __restrict__ q, co
     u16* oh = out + head * lq * D;
     const u16* bias_head = bias ? bias + (i64)(bh / heads) * bias_b + (i64)(bh % heads) * bias_h : nullptr;
 
-    // Keys this block needs: with the causal mask its last row (q0 + 63) sees keys 0...q0 + 63.
-    const int visible = causal ? min(lk, q0 + BT_FA_ROWS) : lk;
+    // Keys this block needs: with the causal mask its last row sees keys 0...q0 + ROWS − 1.
+    const int visible = causal ? min(lk, q0 + ROWS) : lk;
     const int tiles = (visible + BT_FA_KEYS - 1) / BT_FA_KEYS;
 
-    // Rows of this thread: r0 = warp's row g, r1 = row g + 8.
-    const int row0 = q0 + warp * 16 + g, row1 = row0 + 8;
+    // This thread's rows: in m-tile mt, rowBase + 16·mt and rowBase + 16·mt + 8.
+    const int warpRow = warp * 16 * MT;
+    const int rowBase = q0 + warpRow + g;
 
-    u32 qf[KC][4];                                      // Q fragments (A operand), loaded once
-    float o[D / 8][4];                                  // O accumulators: 16 rows x D per warp
+    u32 qf[Q_IN_REGISTERS ? KC : 1][4];                 // Q fragments (A operand) when kept in registers
+    float o[MT][D / 8][4];                              // O accumulators: 16·MT rows x D per warp
 #pragma unroll
-    for (int i = 0; i < D / 8; ++i) o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.0f;
-    float m0 = BT_NEG_INF, m1 = BT_NEG_INF;             // running max (log2 units)
-    float l0 = 0.0f, l1 = 0.0f;                         // running sum of exp2, this thread's columns
+    for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+        for (int i = 0; i < D / 8; ++i) o[mt][i][0] = o[mt][i][1] = o[mt][i][2] = o[mt][i][3] = 0.0f;
+    float m[2 * MT], l[2 * MT];                         // running max (log2 units) and this thread's sums
+#pragma unroll
+    for (int r = 0; r < 2 * MT; ++r) { m[r] = BT_NEG_INF; l[r] = 0.0f; }
 
     if (tiles > 0) {
-        bt_fa_load_tile<D>(sQ, qh, q0, lq);
-        bt_fa_load_tile<D>(sK, kh, 0, lk);
-        bt_fa_load_tile<D>(sV, vh, 0, lk);
+        bt_fa_load_tile<D, ROWS>(sQ, qh, q0, lq);
+        bt_fa_load_tile<D, BT_FA_KEYS>(sK, kh, 0, lk);
+        bt_fa_load_tile<D, BT_FA_KEYS>(sV, vh, 0, lk);
     }
     bt_cp_async_commit();
 
     for (int j = 0; j < tiles; ++j) {
         const int buffer = j & 1;
         if (j + 1 < tiles) {                            // prefetch the next K/V tiles into the other buffers
-            bt_fa_load_tile<D>(sK + (buffer ^ 1) * TILE_BYTES, kh, (j + 1) * BT_FA_KEYS, lk);
-            bt_fa_load_tile<D>(sV + (buffer ^ 1) * TILE_BYTES, vh, (j + 1) * BT_FA_KEYS, lk);
+            bt_fa_load_tile<D, BT_FA_KEYS>(sK + (buffer ^ 1) * TILE_BYTES, kh, (j + 1) * BT_FA_KEYS, lk);
+            bt_fa_load_tile<D, BT_FA_KEYS>(sV + (buffer ^ 1) * TILE_BYTES, vh, (j + 1) * BT_FA_KEYS, lk);
         }
         bt_cp_async_commit();
         bt_cp_async_wait<1>();                          // everything but the prefetch has landed
         __syncthreads();
 
-        if (j == 0) {
+        if (Q_IN_REGISTERS && j == 0) {
 #pragma unroll
             for (int kc = 0; kc < KC; ++kc) {
-                int row = warp * 16 + (lane & 7) + ((lane >> 3) & 1) * 8;
+                int row = warpRow + (lane & 7) + ((lane >> 3) & 1) * 8;
                 int chunk = kc * 2 + (lane >> 4);
                 bt_ldmatrix_x4(sQ + bt_fa_offset<D>(row, chunk), qf[kc][0], qf[kc][1], qf[kc][2], qf[kc][3]);
             }
         }
 
-        // S [16 x 64] per warp = Q · Kᵀ.
+        // S [16·MT x 64] per warp = Q · Kᵀ.
         const u32 kTile = sK + buffer * TILE_BYTES;
-        float s[8][4];
+        float s[MT][8][4];
 #pragma unroll
-        for (int n = 0; n < 8; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.0f;
+        for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+            for (int n = 0; n < 8; ++n) s[mt][n][0] = s[mt][n][1] = s[mt][n][2] = s[mt][n][3] = 0.0f;
 #pragma unroll
         for (int kc = 0; kc < KC; ++kc) {
+            u32 a[MT][4];
+            if (Q_IN_REGISTERS) {
+#pragma unroll
+                for (int e = 0; e < 4; ++e) a[0][e] = qf[Q_IN_REGISTERS ? kc : 0][e];
+            } else {
+#pragma unroll
+                for (int mt = 0; mt < MT; ++mt) {
+                    int row = warpRow + mt * 16 + (lane & 7) + ((lane >> 3) & 1) * 8;
+                    int chunk = kc * 2 + (lane >> 4);
+                    bt_ldmatrix_x4(sQ + bt_fa_offset<D>(row, chunk), a[mt][0], a[mt][1], a[mt][2], a[mt][3]);
+                }
+            }
 #pragma unroll
             for (int n2 = 0; n2 < 4; ++n2) {
                 u32 b0, b1, b2, b3;
                 int key = n2 * 16 + (lane & 7) + (lane >> 4) * 8;
                 int chunk = kc * 2 + ((lane >> 3) & 1);
                 bt_ldmatrix_x4(kTile + bt_fa_offset<D>(key, chunk), b0, b1, b2, b3);
-                M::mma(s[2 * n2], qf[kc], b0, b1);
-                M::mma(s[2 * n2 + 1], qf[kc], b2, b3);
+#pragma unroll
+                for (int mt = 0; mt < MT; ++mt) {
+                    M::mma(s[mt][2 * n2], a[mt], b0, b1);
+                    M::mma(s[mt][2 * n2 + 1], a[mt], b2, b3);
+                }
             }
         }
 
@@ -196,77 +222,89 @@ __device__ __forceinline__ void bt_attention_flash(const u16* __restrict__ q, co
         const int key0 = j * BT_FA_KEYS;
         const bool edge = key0 + BT_FA_KEYS > lk || causal || bias_head;
 #pragma unroll
-        for (int n = 0; n < 8; ++n) {
+        for (int mt = 0; mt < MT; ++mt) {
 #pragma unroll
-            for (int e = 0; e < 4; ++e) {
-                float x = s[n][e] * scale_log2;
-                if (edge) {
-                    int key = key0 + n * 8 + 2 * t + (e & 1);
-                    int row = (e < 2) ? row0 : row1;
-                    bool hidden = key >= lk || (causal && key > row);
-                    if (!hidden && bias_head && row < lq) {
-                        x += M::to_f32(bias_head[(i64)row * bias_q + (i64)key * bias_k]) * BT_LOG2E;
+            for (int n = 0; n < 8; ++n) {
+#pragma unroll
+                for (int e = 0; e < 4; ++e) {
+                    float x = s[mt][n][e] * scale_log2;
+                    if (edge) {
+                        int key = key0 + n * 8 + 2 * t + (e & 1);
+                        int row = rowBase + mt * 16 + (e >> 1) * 8;
+                        bool hidden = key >= lk || (causal && key > row);
+                        if (!hidden && bias_head && row < lq) {
+                            x += M::to_f32(bias_head[(i64)row * bias_q + (i64)key * bias_k]) * BT_LOG2E;
+                        }
+                        if (hidden) x = BT_NEG_INF;
                     }
-                    if (hidden) x = BT_NEG_INF;
+                    s[mt][n][e] = x;
                 }
-                s[n][e] = x;
             }
         }
 
-        // Online softmax: new row maxima over the quad of threads that share a row.
-        float mx0 = BT_NEG_INF, mx1 = BT_NEG_INF;
 #pragma unroll
-        for (int n = 0; n < 8; ++n) {
-            mx0 = fmaxf(mx0, fmaxf(s[n][0], s[n][1]));
-            mx1 = fmaxf(mx1, fmaxf(s[n][2], s[n][3]));
-        }
-        mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 1));
-        mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 2));
-        mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 1));
-        mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 2));
-        const float new0 = fmaxf(m0, mx0), new1 = fmaxf(m1, mx1);
-        // A row with nothing visible yet keeps max −inf; subtract 0 then so exp2(−inf) stays 0 (not NaN).
-        const float use0 = new0 == BT_NEG_INF ? 0.0f : new0;
-        const float use1 = new1 == BT_NEG_INF ? 0.0f : new1;
-        const float alpha0 = bt_exp2(m0 - use0), alpha1 = bt_exp2(m1 - use1);
-        m0 = new0;
-        m1 = new1;
+        for (int mt = 0; mt < MT; ++mt) {
+            // Online softmax: new row maxima over the quad of threads that share a row.
+            float mx0 = BT_NEG_INF, mx1 = BT_NEG_INF;
+#pragma unroll
+            for (int n = 0; n < 8; ++n) {
+                mx0 = fmaxf(mx0, fmaxf(s[mt][n][0], s[mt][n][1]));
+                mx1 = fmaxf(mx1, fmaxf(s[mt][n][2], s[mt][n][3]));
+            }
+            mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 1));
+            mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 2));
+            mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 1));
+            mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 2));
+            const float new0 = fmaxf(m[2 * mt], mx0), new1 = fmaxf(m[2 * mt + 1], mx1);
+            // A row with nothing visible yet keeps max −inf; subtract 0 then so exp2(−inf) stays 0 (not NaN).
+            const float use0 = new0 == BT_NEG_INF ? 0.0f : new0;
+            const float use1 = new1 == BT_NEG_INF ? 0.0f : new1;
+            const float alpha0 = bt_exp2(m[2 * mt] - use0), alpha1 = bt_exp2(m[2 * mt + 1] - use1);
+            m[2 * mt] = new0;
+            m[2 * mt + 1] = new1;
 
-        float sum0 = 0.0f, sum1 = 0.0f;
+            float sum0 = 0.0f, sum1 = 0.0f;
 #pragma unroll
-        for (int n = 0; n < 8; ++n) {
-            s[n][0] = bt_exp2(s[n][0] - use0);
-            s[n][1] = bt_exp2(s[n][1] - use0);
-            s[n][2] = bt_exp2(s[n][2] - use1);
-            s[n][3] = bt_exp2(s[n][3] - use1);
-            sum0 += s[n][0] + s[n][1];
-            sum1 += s[n][2] + s[n][3];
-        }
-        l0 = l0 * alpha0 + sum0;
-        l1 = l1 * alpha1 + sum1;
+            for (int n = 0; n < 8; ++n) {
+                s[mt][n][0] = bt_exp2(s[mt][n][0] - use0);
+                s[mt][n][1] = bt_exp2(s[mt][n][1] - use0);
+                s[mt][n][2] = bt_exp2(s[mt][n][2] - use1);
+                s[mt][n][3] = bt_exp2(s[mt][n][3] - use1);
+                sum0 += s[mt][n][0] + s[mt][n][1];
+                sum1 += s[mt][n][2] + s[mt][n][3];
+            }
+            l[2 * mt] = l[2 * mt] * alpha0 + sum0;
+            l[2 * mt + 1] = l[2 * mt + 1] * alpha1 + sum1;
 #pragma unroll
-        for (int i = 0; i < D / 8; ++i) {
-            o[i][0] *= alpha0; o[i][1] *= alpha0;
-            o[i][2] *= alpha1; o[i][3] *= alpha1;
+            for (int i = 0; i < D / 8; ++i) {
+                o[mt][i][0] *= alpha0; o[mt][i][1] *= alpha0;
+                o[mt][i][2] *= alpha1; o[mt][i][3] *= alpha1;
+            }
         }
 
         // O += P · V: the S accumulators of two adjacent 8-key tiles form one 16-key A fragment.
         const u32 vTile = sV + buffer * TILE_BYTES;
 #pragma unroll
         for (int kc = 0; kc < 4; ++kc) {
-            u32 a[4];
-            a[0] = M::pack(s[2 * kc][0], s[2 * kc][1]);
-            a[1] = M::pack(s[2 * kc][2], s[2 * kc][3]);
-            a[2] = M::pack(s[2 * kc + 1][0], s[2 * kc + 1][1]);
-            a[3] = M::pack(s[2 * kc + 1][2], s[2 * kc + 1][3]);
+            u32 a[MT][4];
+#pragma unroll
+            for (int mt = 0; mt < MT; ++mt) {
+                a[mt][0] = M::pack(s[mt][2 * kc][0], s[mt][2 * kc][1]);
+                a[mt][1] = M::pack(s[mt][2 * kc][2], s[mt][2 * kc][3]);
+                a[mt][2] = M::pack(s[mt][2 * kc + 1][0], s[mt][2 * kc + 1][1]);
+                a[mt][3] = M::pack(s[mt][2 * kc + 1][2], s[mt][2 * kc + 1][3]);
+            }
 #pragma unroll
             for (int d2 = 0; d2 < D / 16; ++d2) {
                 u32 b0, b1, b2, b3;
                 int key = kc * 16 + (lane & 7) + ((lane >> 3) & 1) * 8;
                 int chunk = d2 * 2 + (lane >> 4);
                 bt_ldmatrix_x4_trans(vTile + bt_fa_offset<D>(key, chunk), b0, b1, b2, b3);
-                M::mma(o[2 * d2], a, b0, b1);
-                M::mma(o[2 * d2 + 1], a, b2, b3);
+#pragma unroll
+                for (int mt = 0; mt < MT; ++mt) {
+                    M::mma(o[mt][2 * d2], a[mt], b0, b1);
+                    M::mma(o[mt][2 * d2 + 1], a[mt], b2, b3);
+                }
             }
         }
         __syncthreads();                                // this buffer is refilled two tiles later
@@ -274,40 +312,46 @@ __device__ __forceinline__ void bt_attention_flash(const u16* __restrict__ q, co
     bt_cp_async_wait<0>();
 
     // Row sums over the quad; a fully masked row (sum 0) writes zeros, a NaN sum writes NaN.
-    l0 += __shfl_xor_sync(0xffffffffu, l0, 1);
-    l0 += __shfl_xor_sync(0xffffffffu, l0, 2);
-    l1 += __shfl_xor_sync(0xffffffffu, l1, 1);
-    l1 += __shfl_xor_sync(0xffffffffu, l1, 2);
-    const float inv0 = l0 == 0.0f ? 0.0f : 1.0f / l0;
-    const float inv1 = l1 == 0.0f ? 0.0f : 1.0f / l1;
 #pragma unroll
-    for (int i = 0; i < D / 8; ++i) {
-        int col = i * 8 + 2 * t;
-        if (row0 < lq) {
-            u32 packed = (u32)M::from_f32(o[i][0] * inv0) | ((u32)M::from_f32(o[i][1] * inv0) << 16);
-            *(u32*)(oh + (i64)row0 * D + col) = packed;
-        }
-        if (row1 < lq) {
-            u32 packed = (u32)M::from_f32(o[i][2] * inv1) | ((u32)M::from_f32(o[i][3] * inv1) << 16);
-            *(u32*)(oh + (i64)row1 * D + col) = packed;
+    for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+        for (int half = 0; half < 2; ++half) {
+            float sum = l[2 * mt + half];
+            sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+            sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+            const float inv = sum == 0.0f ? 0.0f : 1.0f / sum;
+            const int row = rowBase + mt * 16 + half * 8;
+            if (row < lq) {
+#pragma unroll
+                for (int i = 0; i < D / 8; ++i) {
+                    int col = i * 8 + 2 * t;
+                    u32 packed = (u32)M::from_f32(o[mt][i][2 * half] * inv) | ((u32)M::from_f32(o[mt][i][2 * half + 1] * inv) << 16);
+                    *(u32*)(oh + (i64)row * D + col) = packed;
+                }
+            }
         }
     }
 }
 
-#define BT_FLASH(NAME, M, D)                                                                                 \
+// bantam_attention_flash_<dtype>_d<D> (64 rows per block) and ..._m2 (128 rows per block).
+#define BT_FLASH(NAME, M, D, MT, SUFFIX)                                                                     \
     extern "C" __global__ void __launch_bounds__(BT_FA_THREADS)                                              \
-    bantam_attention_flash_##NAME##_d##D(const u16* __restrict__ q, const u16* __restrict__ k,               \
+    bantam_attention_flash_##NAME##_d##D##SUFFIX(const u16* __restrict__ q, const u16* __restrict__ k,       \
                                          const u16* __restrict__ v, const u16* __restrict__ bias,            \
                                          u16* __restrict__ out, int heads, int lq, int lk, i64 bias_b,       \
                                          i64 bias_h, i64 bias_q, i64 bias_k, float scale_log2, int causal) { \
-        bt_attention_flash<M, D>(q, k, v, bias, out, heads, lq, lk, bias_b, bias_h, bias_q, bias_k,          \
-                                 scale_log2, causal);                                                        \
+        bt_attention_flash<M, D, MT>(q, k, v, bias, out, heads, lq, lk, bias_b, bias_h, bias_q, bias_k,      \
+                                     scale_log2, causal);                                                    \
     }
 
-BT_FLASH(bf16, BtMmaBF16, 64)
-BT_FLASH(bf16, BtMmaBF16, 128)
-BT_FLASH(f16, BtMmaF16, 64)
-BT_FLASH(f16, BtMmaF16, 128)
+BT_FLASH(bf16, BtMmaBF16, 64, 1, )
+BT_FLASH(bf16, BtMmaBF16, 128, 1, )
+BT_FLASH(f16, BtMmaF16, 64, 1, )
+BT_FLASH(f16, BtMmaF16, 128, 1, )
+BT_FLASH(bf16, BtMmaBF16, 64, 2, _m2)
+BT_FLASH(bf16, BtMmaBF16, 128, 2, _m2)
+BT_FLASH(f16, BtMmaF16, 64, 2, _m2)
+BT_FLASH(f16, BtMmaF16, 128, 2, _m2)
 
 // ---------------------------------------------------------------------------------------------------------
 // Generic kernel: one block of 128 threads per (query row, batch·head). Keys go in chunks of 128, one per
