@@ -12,7 +12,7 @@ public final class CUDNNAttention: @unchecked Sendable {
     private let lock = Lock()
     private var plans: [Key: CUDNNPlan] = [:]
     private var refused: [Key: String] = [:]
-    /// Forms tried in order (BANTAM_CUDNN_SDPA=composite|unified narrows it).
+    /// Forms tried in order (BANTAM_CUDNN_SDPA=composite|unified narrows it to one).
     let forms: [SDPAGraphSpec.Form]
 
     struct Key: Hashable {
@@ -31,7 +31,9 @@ public final class CUDNNAttention: @unchecked Sendable {
         switch ProcessEnvironment.value("BANTAM_CUDNN_SDPA") {
         case "composite": forms = [.composite]
         case "unified": forms = [.unified]
-        default: forms = api.version >= 91301 ? [.composite, .unified] : [.composite]
+        // The unified node first where it exists: cuDNN 9.14 on the H100 found no engine for the composite
+        // graph (docs/cuda-notes.md), so the composite form is only the attempt for cuDNN 9.0-9.12.
+        default: forms = api.version >= 91301 ? [.unified, .composite] : [.composite]
         }
     }
 

@@ -104,12 +104,14 @@ extension CUDABackend {
                                       sharedMemoryBytes: UInt32(sharedBytes)), args, on: computeStream)
     }
 
-    /// Query rows per block of the flash kernel: `BANTAM_FLASH_ROWS=64|128` when set, else 64.
+    /// Query rows per block of the flash kernel: `BANTAM_FLASH_ROWS=64|128` when set, else what measured
+    /// faster on the H100 (docs/cuda-notes.md, run 2): 64 for d = 128 (the 128-row variant spills there:
+    /// 273 vs 253 TFLOP/s at N = 4608), 128 for d = 64 (288 vs 244 TFLOP/s at N = 4096).
     static func flashRowsPerBlock(headSize: Int) -> Int {
         switch ProcessEnvironment.value("BANTAM_FLASH_ROWS") {
         case "128": return 128
         case "64": return 64
-        default: return 64
+        default: return headSize == 64 ? 128 : 64
         }
     }
 
