@@ -17,8 +17,6 @@ extension CUDABackend {
     public func rmsNorm(_ x: Tensor, weight: Tensor?, eps: Float, into out: Tensor) throws { throw pending(.rmsNorm) }
     public func groupNorm(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Float, into out: Tensor) throws { throw pending(.groupNorm) }
     public func softmax(_ x: Tensor, into out: Tensor) throws { throw pending(.softmax) }
-    public func attention(_ q: Tensor, _ k: Tensor, _ v: Tensor, bias: Tensor?, causal: Bool, scale: Float,
-                          into out: Tensor) throws { throw pending(.attention) }
     public func rope(_ x: Tensor, cos: Tensor, sin: Tensor, style: RopeStyle, into out: Tensor) throws { throw pending(.rope) }
     public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, params: Conv2dParams, into out: Tensor) throws { throw pending(.conv2d) }
     public func upsampleNearest2d(_ x: Tensor, factor: Int, into out: Tensor) throws { throw pending(.upsampleNearest2d) }
