@@ -119,6 +119,8 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         switch op {
         case .copy, .fill:
             return !dtype.isPacked
+        case .matmul, .linear:
+            return gemmSupports(op, dtype: dtype)
         default:
             // Kernel helpers: add each op here when its kernel lands (and delete its line in Pending.swift).
             return false
