@@ -32,12 +32,14 @@ struct BenchGEMMCommand: ParsableCommand {
             line += Format.leftPadded(Format.fixed(100 * row.fractionOfCeiling, 1), 7) + "% of ceiling"
             out.line(line)
             if row.op.hasSuffix("(cuBLASLt alone)") {
-                for other in seen where other.shape == row.shape && other.ceiling == row.ceiling && other.bound == .compute {
+                let fast = row.op.contains("fast accumulation")
+                for other in seen where other.shape == row.shape && other.ceiling == row.ceiling && other.bound == .compute
+                    && !other.op.hasSuffix("(cuBLASLt alone)") && other.op.contains("fast accumulation") == fast {
                     out.line("      " + Format.padded(other.op, 62) + Format.leftPadded(Format.fixed(100 * row.milliseconds / other.milliseconds, 1), 7) + "% of cuBLASLt alone")
                 }
             }
             seen.append(row)
-        }
+        } failure: { out.line("  failed: \($0)") }
         let stats = try backend.gemmEngine().statistics
         out.line("plans built \(stats.plansBuilt) (\(stats.unsupportedKeys) without an algorithm), cache hits \(stats.cacheHits), launches \(stats.launches); FP8 paths \(stats.fp8Paths)")
     }

@@ -15,6 +15,8 @@ public final class GEMMPlan: @unchecked Sendable {
     public let workspaceBytes: Int
     /// Waves of the GPU the algorithm launches, as the heuristic estimated (for reports).
     public let wavesCount: Float
+    /// Set after the first successful cublasLtMatmul (guarded by the engine's lock).
+    var hasLaunched = false
 
     /// Builds the descriptors for `key` and asks cuBLASLt's heuristic for the best algorithm that fits
     /// `workspaceLimit`. Returns nil when cuBLASLt has no algorithm for this combination (the caller then

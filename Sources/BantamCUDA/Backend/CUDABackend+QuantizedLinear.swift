@@ -93,6 +93,15 @@ extension CUDABackend {
                 engine.recordFP8(.w8a8)
                 return true
             }
+            // Outer-vector scales without the bias epilogue, bias added in place after.
+            if fusedBias {
+                let unbiased = try fp8Key(rows: rows, k: k, n: n, weight: weight, out: out, qAlignment: key.b.alignment, bias: nil, outerVector: true)
+                if try engine.run(unbiased, a: wAddress, b: qAddress, d: dAddress, scales: scalePointers) {
+                    try launchEpilogue(accumulator: nil, out: out, colScales: nil, rowScales: nil, bias: biasVector, gelu: false)
+                    engine.recordFP8(.w8a8)
+                    return true
+                }
+            }
             // No outer-vector scaling in this cuBLASLt: unscaled FP8 GEMM into f32, scales and bias after.
             let accumulator = try empty([rows, n], dtype: .f32)
             let plain = try fp8Key(rows: rows, k: k, n: n, weight: weight, out: accumulator, qAlignment: key.b.alignment, bias: nil, outerVector: false)
@@ -149,8 +158,7 @@ extension CUDABackend {
         let width = x.dtype.bytesPerBlock
         let xAddress = try address(x)
         let perVector = 16 / width
-        let vec = k % perVector == 0 && xAddress % 16 == 0 && (x.strides[0] * width) % 16 == 0
-        let kernel = try kernels.function("bantam_quantize_rows_e4m3_\(x.dtype.rawValue)", family: "gemm")
+        let vec = k % perVector == 0 && xAddress % 16 == 0 && ((rows == 1 ? k : x.strides[0]) * width) % 16 == 0
         var args = KernelArguments()
         args.append(pointer: xAddress)
         args.append(Int64(rows == 1 ? k : x.strides[0]))
@@ -158,9 +166,20 @@ extension CUDABackend {
         args.append(pointer: try address(scales))
         args.append(Int32(k))
         args.append(inputScale ?? 0)
-        args.append(Int32(vec ? 1 : 0))
+        // Rows of up to 4 vectors per thread and 1024 threads: one read, the row held in registers.
+        let vectors = k / perVector
+        let kernel: CUDAFunction
+        let threads: Int
+        if vec && vectors <= 4 * 1024 {
+            kernel = try kernels.function("bantam_quantize_rows_e4m3_registers_\(x.dtype.rawValue)", family: "gemm")
+            threads = min(1024, max(32, ((vectors + 3) / 4 + 31) / 32 * 32))
+        } else {
+            kernel = try kernels.function("bantam_quantize_rows_e4m3_\(x.dtype.rawValue)", family: "gemm")
+            threads = 256
+            args.append(Int32(vec ? 1 : 0))
+        }
         try withExtendedLifetime(x) {
-            try kernel.launch(LaunchShape(grid: (UInt32(rows), 1, 1), block: (256, 1, 1)), args, on: computeStream)
+            try kernel.launch(LaunchShape(grid: (UInt32(rows), 1, 1), block: (UInt32(threads), 1, 1)), args, on: computeStream)
         }
         return (q, scales)
     }

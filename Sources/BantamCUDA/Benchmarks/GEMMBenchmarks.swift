@@ -24,8 +24,9 @@ public enum GEMMBenchmarks {
     /// Every row for `shapes`: BF16 linear + bias through Bantam and cuBLASLt alone, the fused linearGELU on
     /// the MLP shape, and (on FP8 tensor cores) the W8A8 linear with per-token activation quantization,
     /// its GEMM through Bantam with pre-quantized activations, and that GEMM with cuBLASLt alone.
+    /// A failing row (a cuBLASLt refusal, out of memory) is reported through `failure` and the others still run.
     public static func run(on backend: CUDABackend, shapes: [(m: Int, k: Int, n: Int)] = shapes, repeats: Int = 30,
-                           progress: (OpBenchmark) -> Void = { _ in }) throws -> [OpBenchmark] {
+                           progress: (OpBenchmark) -> Void = { _ in }, failure: (String) -> Void = { _ in }) throws -> [OpBenchmark] {
         var rows: [OpBenchmark] = []
         func add(_ row: OpBenchmark) { rows.append(row); progress(row) }
         let engine = try backend.gemmEngine()
@@ -42,17 +43,16 @@ public enum GEMMBenchmarks {
             let bs = try (0..<sets).map { _ in try randomTensor(backend, [n], .bf16, scale: 0.1, state: &state) }
             let bf16Bytes = Double(setBytes)
 
-            // BF16 linear + bias through the op layer.
-            let bantam = try time(backend, repeats: repeats, sets: sets) { i in _ = try linear(xs[i], weight: ws[i], bias: bs[i]) }
-            add(OpBenchmark(op: "linear bf16 + bias (Bantam)", shape: shape, milliseconds: bantam, flops: flops, bytes: bf16Bytes,
-                            bound: .compute, ceiling: bf16Ceiling, ceilingSource: bf16Source))
-            // The same plan, cuBLASLt alone (outputs preallocated, bias address set once by a Bantam call).
+            // BF16 linear + bias through the op layer, interleaved with the same plan launched by cuBLASLt alone
+            // (outputs preallocated; the bias address stays the one the plan's last Bantam call set).
             let outs = try (0..<sets).map { _ in try backend.empty([m, n], dtype: .bf16) }
             let plan = try linearPlan(backend, engine, x: xs[0], weight: ws[0], bias: bs[0], out: outs[0], gelu: false)
             let addresses = try (0..<sets).map { (try backend.address(ws[$0]), try backend.address(xs[$0]), try backend.address(outs[$0])) }
-            let alone = try time(backend, repeats: repeats, sets: sets) { i in
-                try engine.launchPrepared(plan, a: addresses[i].0, b: addresses[i].1, d: addresses[i].2)
-            }
+            let (bantam, alone) = try timePair(backend, repeats: repeats, sets: sets,
+                                               { i in _ = try linear(xs[i], weight: ws[i], bias: bs[i]) },
+                                               { i in try engine.launchPrepared(plan, a: addresses[i].0, b: addresses[i].1, d: addresses[i].2) })
+            add(OpBenchmark(op: "linear bf16 + bias (Bantam)", shape: shape, milliseconds: bantam, flops: flops, bytes: bf16Bytes,
+                            bound: .compute, ceiling: bf16Ceiling, ceilingSource: bf16Source))
             add(OpBenchmark(op: "linear bf16 + bias (cuBLASLt alone)", shape: shape, milliseconds: alone, flops: flops, bytes: bf16Bytes,
                             bound: .compute, ceiling: bf16Ceiling, ceilingSource: bf16Source))
             if n == 4 * k {
@@ -62,39 +62,77 @@ public enum GEMMBenchmarks {
             }
 
             guard backend.device.precision.fp8TensorCores else { continue }
-            // FP8: e4m3 weights with per-row scales, per-token dynamic activation quantization, bf16 out.
-            let w8 = try ws.map { try $0.cast(to: .f8e4m3fn) }            // |w| <= 0.1: small codes are fine for timing
-            let scales = try (0..<sets).map { _ in try randomTensor(backend, [n], .f32, scale: 0.01, state: &state, positive: true) }
-            let fp8Bytes = Double(m * k * 2 + n * k + m * n * 2)
-            let w8a8 = try time(backend, repeats: repeats, sets: sets) { i in
-                _ = try backend.linearFP8(x: xs[i], weight8: w8[i], rowScales: scales[i], bias: bs[i], inputScale: nil)
+            do {
+                try fp8Rows(backend, engine, m: m, k: k, n: n, sets: sets, repeats: repeats, xs: xs, bs: bs, outs: outs, state: &state, add: add)
+            } catch {
+                failure("FP8 rows for \(shape): \(error)")
             }
-            add(OpBenchmark(op: "linearFP8 W8A8 + bias, incl. per-token quantization (Bantam)", shape: shape, milliseconds: w8a8, flops: flops,
-                            bytes: fp8Bytes, bound: .compute, ceiling: fp8Ceiling, ceilingSource: fp8Source))
-            // The GEMM part alone: activations quantized once up front.
-            let quantized = try xs.map { try backend.quantizeRowsE4M3($0, inputScale: nil) }
-            let gemmOnly = try time(backend, repeats: repeats, sets: sets) { i in
+        }
+        return rows
+    }
+
+    /// FP8 rows of one shape: e4m3 weights with per-row scales, per-token dynamic activation quantization,
+    /// bf16 out; the GEMM with fast accumulation (the default) and with precise accumulation, each next to
+    /// cuBLASLt alone; per-tensor scales for comparison; the quantization kernel alone.
+    static func fp8Rows(_ backend: CUDABackend, _ engine: CuBLASLtEngine, m: Int, k: Int, n: Int, sets: Int, repeats: Int,
+                        xs: [Tensor], bs: [Tensor], outs: [Tensor], state: inout UInt64, add: (OpBenchmark) -> Void) throws {
+        let shape = "\(m)x\(k) · \(k)x\(n)"
+        let flops = 2.0 * Double(m) * Double(n) * Double(k)
+        let w8 = try (0..<sets).map { _ in try randomTensor(backend, [n, k], .f32, scale: 1, state: &state).cast(to: .f8e4m3fn) }
+        let scales = try (0..<sets).map { _ in try randomTensor(backend, [n], .f32, scale: 0.01, state: &state, positive: true) }
+        let gemmBytes = Double(m * k + n * k + m * n * 2)
+        func row(_ op: String, _ ms: Double, bytes: Double = gemmBytes) -> OpBenchmark {
+            OpBenchmark(op: op, shape: shape, milliseconds: ms, flops: flops, bytes: bytes, bound: .compute, ceiling: fp8Ceiling, ceilingSource: fp8Source)
+        }
+        let saved = engine.gemmSettings
+        defer { engine.gemmSettings = saved }
+
+        let w8a8 = try time(backend, repeats: repeats, sets: sets) { i in
+            _ = try backend.linearFP8(x: xs[i], weight8: w8[i], rowScales: scales[i], bias: bs[i], inputScale: nil)
+        }
+        add(row("linearFP8 W8A8 + bias, incl. per-token quantization (Bantam)", w8a8, bytes: Double(m * k * 2 + n * k + m * n * 2)))
+        // The GEMM part: activations quantized once up front; Bantam's call and its plan alone, interleaved.
+        let quantized = try xs.map { try backend.quantizeRowsE4M3($0, inputScale: nil) }
+        for fast in [true, false] {
+            var settings = saved
+            settings.fp8FastAccumulation = fast
+            engine.gemmSettings = settings
+            let label = fast ? "fast accumulation" : "precise accumulation"
+            func bantamCall(_ i: Int) throws {
                 _ = try backend.linearFP8GEMM(quantized[i].values, tokenScales: quantized[i].scales, weight: w8[i], rowScales: scales[i],
                                               bias: bs[i], into: outs[i])
             }
-            add(OpBenchmark(op: "FP8 GEMM + scales + bias, pre-quantized x (Bantam)", shape: shape, milliseconds: gemmOnly, flops: flops,
-                            bytes: Double(m * k + n * k + m * n * 2), bound: .compute, ceiling: fp8Ceiling, ceilingSource: fp8Source))
-            if let fp8Plan = try backend.linearFP8GEMMPlan(quantized[0].values, weight: w8[0], bias: bs[0], out: outs[0]) {
-                let fp8Addresses = try (0..<sets).map { (try backend.address(w8[$0]), try backend.address(quantized[$0].values), try backend.address(outs[$0])) }
-                // Scale and bias addresses stay those of set 0 (same sizes; the GEMM's work is the same).
-                _ = try backend.linearFP8GEMM(quantized[0].values, tokenScales: quantized[0].scales, weight: w8[0], rowScales: scales[0],
-                                              bias: bs[0], into: outs[0])
-                let fp8Alone = try time(backend, repeats: repeats, sets: sets) { i in
-                    try engine.launchPrepared(fp8Plan, a: fp8Addresses[i].0, b: fp8Addresses[i].1, d: fp8Addresses[i].2)
-                }
-                add(OpBenchmark(op: "FP8 GEMM + scales + bias (cuBLASLt alone)", shape: shape, milliseconds: fp8Alone, flops: flops,
-                                bytes: Double(m * k + n * k + m * n * 2), bound: .compute, ceiling: fp8Ceiling, ceilingSource: fp8Source))
+            try bantamCall(0)                                    // builds the plan; sets set 0's scale and bias addresses
+            guard let plan = try backend.linearFP8GEMMPlan(quantized[0].values, weight: w8[0], bias: bs[0], out: outs[0]) else {
+                add(row("FP8 GEMM + scales + bias, \(label), epilogue-kernel fallback (Bantam)",
+                        try time(backend, repeats: repeats, sets: sets, bantamCall)))
+                continue
             }
-            let quantize = try time(backend, repeats: repeats, sets: sets) { i in _ = try backend.quantizeRowsE4M3(xs[i], inputScale: nil) }
-            add(OpBenchmark(op: "per-token e4m3 quantization of x (Bantam kernel)", shape: "\(m)x\(k) bf16", milliseconds: quantize, flops: 0,
-                            bytes: Double(m * k * 3 + m * 4), bound: .memory, ceiling: 3018, ceilingSource: "device copy 3018 GB/s (performance.md)"))
+            let addresses = try (0..<sets).map { (try backend.address(w8[$0]), try backend.address(quantized[$0].values), try backend.address(outs[$0])) }
+            let (bantam, alone) = try timePair(backend, repeats: repeats, sets: sets, bantamCall) { i in
+                // Scale and bias addresses stay set 0's (same sizes, the same work).
+                try engine.launchPrepared(plan, a: addresses[i].0, b: addresses[i].1, d: addresses[i].2)
+            }
+            add(row("FP8 GEMM + scales + bias, \(label), pre-quantized x (Bantam)", bantam))
+            add(row("FP8 GEMM + scales + bias, \(label) (cuBLASLt alone)", alone))
         }
-        return rows
+        // For comparison: per-tensor (unit) scales, the layout of the measured 1512 TFLOP/s ceiling.
+        var settings = saved
+        settings.fp8FastAccumulation = true
+        engine.gemmSettings = settings
+        let qAlignment = GEMMLayout.alignment(address: try backend.address(quantized[0].values), batchStrideBytes: 0, batch: 1)
+        let perTensor = try backend.fp8Key(rows: m, k: k, n: n, weight: w8[0], out: outs[0], qAlignment: qAlignment, bias: .bf16, outerVector: false)
+        if try engine.run(perTensor, a: try backend.address(w8[0]), b: try backend.address(quantized[0].values), d: try backend.address(outs[0]),
+                          bias: try backend.address(bs[0])), let plan = try engine.plan(for: perTensor) {
+            let addresses = try (0..<sets).map { (try backend.address(w8[$0]), try backend.address(quantized[$0].values), try backend.address(outs[$0])) }
+            let ms = try time(backend, repeats: repeats, sets: sets) { i in
+                try engine.launchPrepared(plan, a: addresses[i].0, b: addresses[i].1, d: addresses[i].2)
+            }
+            add(row("FP8 GEMM + bias, per-tensor unit scales, fast accumulation (cuBLASLt alone)", ms))
+        }
+        let quantize = try time(backend, repeats: repeats, sets: sets) { i in _ = try backend.quantizeRowsE4M3(xs[i], inputScale: nil) }
+        add(OpBenchmark(op: "per-token e4m3 quantization of x (Bantam kernel)", shape: "\(m)x\(k) bf16", milliseconds: quantize, flops: 0,
+                        bytes: Double(m * k * 3 + m * 4), bound: .memory, ceiling: 3018, ceilingSource: "device copy 3018 GB/s (performance.md)"))
     }
 
     /// The cuBLASLt plan `linear` uses for these operands (the same key the op layer's call builds).
@@ -105,6 +143,29 @@ public enum GEMMBenchmarks {
             throw TensorError.unsupported(backend: backend.name, op: "linear", detail: "no cuBLASLt plan for the benchmark shape")
         }
         return plan
+    }
+
+    /// Median milliseconds of `first(i % sets)` and of `second(i % sets)`, run alternately (so clock and
+    /// temperature drift affect both alike), each between two events, after two warm-up rounds.
+    public static func timePair(_ backend: CUDABackend, repeats: Int, sets: Int, _ first: (Int) throws -> Void,
+                                _ second: (Int) throws -> Void) throws -> (Double, Double) {
+        for i in 0..<(2 * sets) { try first(i % sets); try second(i % sets) }
+        let events = try (0...(2 * repeats)).map { _ in try CUDAEvent(context: backend.context) }
+        try events[0].record(on: backend.computeStream)
+        for i in 0..<repeats {
+            try first(i % sets)
+            try events[2 * i + 1].record(on: backend.computeStream)
+            try second(i % sets)
+            try events[2 * i + 2].record(on: backend.computeStream)
+        }
+        try events[2 * repeats].synchronize()
+        var a: [Double] = [], b: [Double] = []
+        for i in 0..<repeats {
+            a.append(try events[2 * i + 1].elapsedMilliseconds(since: events[2 * i]))
+            b.append(try events[2 * i + 2].elapsedMilliseconds(since: events[2 * i + 1]))
+        }
+        a.sort(); b.sort()
+        return (a[repeats / 2], b[repeats / 2])
     }
 
     /// Median milliseconds of `body(i % sets)` over `repeats` event-timed runs after two warm-up rounds.

@@ -18,7 +18,7 @@ __device__ __forceinline__ float bt_block_max(float v, float* shared) {
     if (lane == 0) shared[warp] = v;
     __syncthreads();
     if (warp == 0) {
-        v = lane < (BT_QUANT_THREADS / 32) ? shared[lane] : 0.0f;
+        v = lane < (int)((blockDim.x + 31) / 32) ? shared[lane] : 0.0f;
         for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
         if (lane == 0) shared[0] = v;
     }
@@ -81,11 +81,70 @@ __device__ void bt_quantize_rows(const typename Traits::T* __restrict__ x, i64 r
     }
 }
 
+// The fast variant for rows of at most BT_QUANT_VECS 16-byte vectors per thread (blockDim.x a multiple of
+// 32, up to 1024): each thread loads its vectors once into registers (consecutive threads, consecutive
+// vectors: coalesced), so the row is read from memory once and all loads are in flight together.
+#define BT_QUANT_VECS 4
+
+template <typename Traits>
+__device__ void bt_quantize_rows_registers(const typename Traits::T* __restrict__ x, i64 row_stride, u8* __restrict__ q,
+                                           float* __restrict__ scales, int k, float fixed_scale) {
+    typedef typename Traits::T T;
+    const int per = 16 / (int)sizeof(T);
+    __shared__ float shared[32];
+    const i64 row = blockIdx.x;
+    const T* src = x + row * row_stride;
+    u8* dst = q + row * (i64)k;
+    const int vectors = k / per;
+    bt_u128 v[BT_QUANT_VECS];
+    #pragma unroll
+    for (int j = 0; j < BT_QUANT_VECS; ++j) {
+        const int index = threadIdx.x + j * blockDim.x;
+        if (index < vectors) v[j] = *(const bt_u128*)(src + (i64)index * per);
+    }
+    float scale = fixed_scale;
+    if (!(fixed_scale > 0.0f)) {
+        float m = 0.0f;
+        #pragma unroll
+        for (int j = 0; j < BT_QUANT_VECS; ++j) {
+            if (threadIdx.x + j * blockDim.x < vectors) {
+                const T* e = (const T*)&v[j];
+                #pragma unroll
+                for (int i = 0; i < 16 / (int)sizeof(T); ++i) m = bt_absmax_step(m, Traits::to_f32(e[i]));
+            }
+        }
+        float absmax = bt_block_max(m != m ? __int_as_float(0x7f800000) : m, shared);
+        __syncthreads();
+        float has_nan = bt_block_max(m != m ? 1.0f : 0.0f, shared);
+        scale = absmax == 0.0f ? 1.0f : __fdiv_rn(absmax, 448.0f);
+        if (has_nan > 0.0f) scale = __int_as_float(0x7fc00000);
+    }
+    if (threadIdx.x == 0) scales[row] = scale;
+    #pragma unroll
+    for (int j = 0; j < BT_QUANT_VECS; ++j) {
+        const int index = threadIdx.x + j * blockDim.x;
+        if (index < vectors) {
+            const T* e = (const T*)&v[j];
+            u64 packed = 0;
+            #pragma unroll
+            for (int i = 0; i < 16 / (int)sizeof(T); ++i)
+                packed |= (u64)bt_f32_to_e4m3(__fdiv_rn(Traits::to_f32(e[i]), scale)) << (8 * i);
+            if (sizeof(T) == 2) *(u64*)(dst + (i64)index * per) = packed;
+            else *(u32*)(dst + (i64)index * per) = (u32)packed;
+        }
+    }
+}
+
 #define BT_QUANTIZE(NAME, TRAITS)                                                                            \
     extern "C" __global__ void __launch_bounds__(BT_QUANT_THREADS) bantam_quantize_rows_e4m3_##NAME(          \
         const TRAITS::T* __restrict__ x, i64 row_stride, u8* __restrict__ q, float* __restrict__ scales,     \
         int k, float fixed_scale, int vec) {                                                                 \
         bt_quantize_rows<TRAITS>(x, row_stride, q, scales, k, fixed_scale, vec);                             \
+    }                                                                                                        \
+    extern "C" __global__ void __launch_bounds__(1024) bantam_quantize_rows_e4m3_registers_##NAME(            \
+        const TRAITS::T* __restrict__ x, i64 row_stride, u8* __restrict__ q, float* __restrict__ scales,     \
+        int k, float fixed_scale) {                                                                          \
+        bt_quantize_rows_registers<TRAITS>(x, row_stride, q, scales, k, fixed_scale);                        \
     }
 BT_QUANTIZE(f32, BtF32)
 BT_QUANTIZE(f16, BtF16)
