@@ -40,6 +40,14 @@ struct BenchGEMMCommand: ParsableCommand {
             }
             seen.append(row)
         } failure: { out.line("  failed: \($0)") }
+        if backend.device.precision.fp8TensorCores {
+            out.line("FP8 accuracy against the BF16 linear (‖y − y_bf16‖ / ‖y_bf16‖; per-row e4m3 weights, per-token e4m3 activations):")
+            for (m, k, n) in [(4608, 3072, 3072), (4608, 15360, 3072)] {
+                for (path, error) in try GEMMBenchmarks.fp8Accuracy(on: backend, m: m, k: k, n: n) {
+                    out.line("  " + Format.padded("\(m)x\(k) · \(k)x\(n)", 26) + Format.padded(path, 40) + String(error))
+                }
+            }
+        }
         let stats = try backend.gemmEngine().statistics
         out.line("plans built \(stats.plansBuilt) (\(stats.unsupportedKeys) without an algorithm), cache hits \(stats.cacheHits), launches \(stats.launches); FP8 paths \(stats.fp8Paths)")
     }

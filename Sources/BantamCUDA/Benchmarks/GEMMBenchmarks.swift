@@ -87,10 +87,13 @@ public enum GEMMBenchmarks {
         let saved = engine.gemmSettings
         defer { engine.gemmSettings = saved }
 
+        var fastSettings = saved
+        fastSettings.fp8FastAccumulation = true
+        engine.gemmSettings = fastSettings
         let w8a8 = try time(backend, repeats: repeats, sets: sets) { i in
             _ = try backend.linearFP8(x: xs[i], weight8: w8[i], rowScales: scales[i], bias: bs[i], inputScale: nil)
         }
-        add(row("linearFP8 W8A8 + bias, incl. per-token quantization (Bantam)", w8a8, bytes: Double(m * k * 2 + n * k + m * n * 2)))
+        add(row("linearFP8 W8A8 + bias, fast accumulation, incl. per-token quantization (Bantam)", w8a8, bytes: Double(m * k * 2 + n * k + m * n * 2)))
         // The GEMM part: activations quantized once up front; Bantam's call and its plan alone, interleaved.
         let quantized = try xs.map { try backend.quantizeRowsE4M3($0, inputScale: nil) }
         for fast in [true, false] {
@@ -133,6 +136,38 @@ public enum GEMMBenchmarks {
         let quantize = try time(backend, repeats: repeats, sets: sets) { i in _ = try backend.quantizeRowsE4M3(xs[i], inputScale: nil) }
         add(OpBenchmark(op: "per-token e4m3 quantization of x (Bantam kernel)", shape: "\(m)x\(k) bf16", milliseconds: quantize, flops: 0,
                         bytes: Double(m * k * 3 + m * 4), bound: .memory, ceiling: 3018, ceilingSource: "device copy 3018 GB/s (performance.md)"))
+    }
+
+    /// How far the FP8 paths land from the BF16 linear on one shape: ‖y − y_bf16‖ / ‖y_bf16‖ for W8A8 with fast
+    /// and with precise accumulation, and for weight-only FP8. The weight (uniform, ±0.02) is quantized per
+    /// output row with Bantam's own kernel (scale absmax/448), x is uniform in ±1; so this measures the
+    /// quantization plus accumulation error on benign data, not on a real model's outliers.
+    public static func fp8Accuracy(on backend: CUDABackend, m: Int, k: Int, n: Int) throws -> [(path: String, relativeError: Double)] {
+        let engine = try backend.gemmEngine()
+        let saved = engine.gemmSettings
+        defer { engine.gemmSettings = saved }
+        var state: UInt64 = 0x5EED
+        let x = try randomTensor(backend, [m, k], .bf16, scale: 1, state: &state)
+        let w = try randomTensor(backend, [n, k], .bf16, scale: 0.02, state: &state)
+        let (w8, rowScales) = try backend.quantizeRowsE4M3(w, inputScale: nil)
+        let reference = try linear(x, weight: w).floats()
+        var results: [(String, Double)] = []
+        for (label, fast, path) in [("W8A8, fast accumulation", true, FP8Path.auto), ("W8A8, precise accumulation", false, .auto),
+                                    ("weight-only FP8 (dequantized to bf16)", true, .weightOnly)] {
+            var settings = saved
+            settings.fp8FastAccumulation = fast
+            settings.fp8Path = path
+            engine.gemmSettings = settings
+            let y = try backend.linearFP8(x: x, weight8: w8, rowScales: rowScales, bias: nil, inputScale: nil).floats()
+            var diff = 0.0, norm = 0.0
+            for i in y.indices {
+                let d = Double(y[i]) - Double(reference[i])
+                diff += d * d
+                norm += Double(reference[i]) * Double(reference[i])
+            }
+            results.append((label, (diff / max(norm, .leastNormalMagnitude)).squareRoot()))
+        }
+        return results
     }
 
     /// The cuBLASLt plan `linear` uses for these operands (the same key the op layer's call builds).
