@@ -7,7 +7,7 @@ import BantamCore
 /// every float type), and compares with the CPU backend. Casts, copies and fills must match bit for bit.
 public enum SelfTestCases {
     public static var all: [SelfTestCase] {
-        [transfers, casts, stridedCopies, integerCasts, specialValues, fills, attention].flatMap { $0 }
+        [transfers, casts, stridedCopies, integerCasts, specialValues, fills, gemm, attention].flatMap { $0 }
     }
 
     static let floatTypes: [DType] = [.f32, .f16, .bf16, .f8e4m3fn, .f8e5m2]

@@ -121,6 +121,8 @@ public final class CUDABackend: Backend, @unchecked Sendable {
             return !dtype.isPacked
         case .attention:
             return dtype == .f32 || dtype == .f16 || dtype == .bf16
+        case .matmul, .linear:
+            return gemmSupports(op, dtype: dtype)
         default:
             // Kernel helpers: add each op here when its kernel lands (and delete its line in Pending.swift).
             return false
