@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "BantamNN", targets: ["BantamNN"]),
         .library(name: "BantamQuant", targets: ["BantamQuant"]),
         .library(name: "BantamPipeline", targets: ["BantamPipeline"]),
+        .library(name: "BantamCUDA", targets: ["BantamCUDA"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,10 +42,17 @@ let package = Package(
         // FLUX transformer, CLIP and T5 text encoders, the FLUX autoencoder; one weight map per layout.
         .target(name: "BantamModels", dependencies: ["BantamCore", "BantamNN", "BantamIO", "BantamJSON"]),
         // Schedulers, torch-compatible noise, the FLUX text-to-image pipeline, PNG output.
-        .target(name: "BantamPipeline", dependencies: ["BantamCore", "BantamNN", "BantamIO", "BantamModels", "BantamTokenizers"]),
+        .target(name: "BantamPipeline", dependencies: ["BantamCore", "BantamNN", "BantamIO", "BantamJSON", "BantamModels", "BantamTokenizers"]),
+        // NVIDIA GPUs through the driver API, NVRTC and cuBLASLt, all loaded with dlopen at run time (no
+        // CUDA headers or libraries at build time): device memory, streams, kernels compiled at first use.
+        .target(name: "BantamCUDA", dependencies: ["BantamCore"], exclude: ["README.md"],
+                plugins: ["EmbedKernelSources"]),
+        // Build tool: turns Sources/BantamCUDA/Kernels/cuda/*.cu(h) into a Swift string table at build time.
+        .executableTarget(name: "EmbedKernelSourcesTool", path: "Plugins/EmbedKernelSourcesTool"),
+        .plugin(name: "EmbedKernelSources", capability: .buildTool(), dependencies: ["EmbedKernelSourcesTool"]),
         // The `bantam` subcommands, as a library so tests can drive them in process.
         .target(name: "BantamCLI", dependencies: [
-            "BantamCore", "BantamCPU", "BantamIO", "BantamPipeline", "BantamQuant", "BantamModels", "BantamNN",
+            "BantamCore", "BantamCPU", "BantamIO", "BantamPipeline", "BantamCUDA", "BantamQuant", "BantamModels", "BantamNN",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "bantam", dependencies: ["BantamCLI"]),
@@ -63,7 +71,8 @@ let package = Package(
         .testTarget(name: "BantamTokenizersTests", dependencies: ["BantamTokenizers", "BantamJSON", "BantamTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "BantamModelsTests", dependencies: ["BantamModels", "BantamNN", "BantamIO", "BantamCore", "BantamCPU", "BantamTestSupport"]),
-        .testTarget(name: "BantamPipelineTests", dependencies: ["BantamPipeline", "BantamModels", "BantamNN", "BantamIO", "BantamCore", "BantamCPU", "BantamTestSupport"]),
-        .testTarget(name: "BantamCLITests", dependencies: ["BantamCLI", "BantamIO", "BantamCore", "BantamCPU"]),
+        .testTarget(name: "BantamPipelineTests", dependencies: ["BantamPipeline", "BantamModels", "BantamNN", "BantamIO", "BantamJSON", "BantamCore", "BantamCPU", "BantamTestSupport"]),
+        .testTarget(name: "BantamCUDATests", dependencies: ["BantamCUDA", "BantamCore", "BantamCPU", "BantamTestSupport"]),
+        .testTarget(name: "BantamCLITests", dependencies: ["BantamCLI", "BantamIO", "BantamCore", "BantamCPU", "BantamPipeline", "BantamTestSupport"]),
     ]
 )

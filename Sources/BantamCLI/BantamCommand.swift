@@ -10,7 +10,8 @@ public struct BantamCommand: AsyncParsableCommand {
             2 bad command line; 3 not available in this build yet.
             """,
         version: "bantam \(BantamVersion.current)",
-        subcommands: [InspectCommand.self, QuantizeCommand.self, BenchCommand.self, DemoCommand.self]
+        subcommands: [GenerateCommand.self, InspectCommand.self, QuantizeCommand.self, BenchCommand.self, DemoCommand.self,
+                      DoctorCommand.self]
     )
     public init() {}
 }

@@ -73,6 +73,9 @@ public protocol Backend: AnyObject, Sendable {
     func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, params: Conv2dParams, into out: Tensor) throws
     /// Nearest-neighbour upsampling of x [N, C, H, W] by an integer factor.
     func upsampleNearest2d(_ x: Tensor, factor: Int, into out: Tensor) throws
+    /// out [rows, N] = geluTanh(x [rows, K] · weightᵀ + bias): `linear` with GELU (tanh approximation) fused
+    /// where the backend can (cuBLASLt's epilogue). Default (Backend+Fused.swift): linear, then GELU.
+    func linearGELU(_ x: Tensor, weight: Tensor, bias: Tensor?, into out: Tensor) throws
     /// Reduces `axis` of x; out has that axis of size 1 and may be f32 for a low-precision x.
     func reduce(_ op: ReduceOp, _ x: Tensor, axis: Int, into out: Tensor) throws
     /// Rows of `table` [V, D] picked by integer `ids` (any shape) -> out [ids..., D].

@@ -53,7 +53,7 @@ extension FluxTransformer {
 
         /// [B, L, hidden] -> [B, L, hidden]
         public func callAsFunction(_ x: Tensor) throws -> Tensor {
-            try layer2(try gelu(try layer0(x)))
+            try layer2(try layer0.gelu(x))                                 // linear + GELU fused
         }
     }
 }

@@ -47,7 +47,7 @@ extension FluxTransformer {
             let attn = try attentionBranch(xMod, pe: pe)                                  // [B, L, hidden]
 
             // 3. MLP branch: linear1's MLP rows, GELU (tanh).
-            let mlp = try gelu(try mlpPart(xMod))                                         // [B, L, mlpHidden]
+            let mlp = try mlpPart.gelu(xMod)                                              // [B, L, mlpHidden]
 
             // 4. linear2(cat(attn, mlp)) behind the gate, added to the residual.
             let output = try linear2(try concat([attn, mlp], axis: 2))                    // [B, L, hidden]
