@@ -119,6 +119,10 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         switch op {
         case .copy, .fill:
             return !dtype.isPacked
+        case .unary, .binary, .affine, .layerNorm, .rmsNorm, .groupNorm, .softmax, .rope, .reduce, .embedding, .conv2d:
+            return dtype.isComputeFloat
+        case .upsampleNearest2d:
+            return !dtype.isPacked
         default:
             // Kernel helpers: add each op here when its kernel lands (and delete its line in Pending.swift).
             return false

@@ -277,3 +277,66 @@ __device__ __forceinline__ Index bt_offset(Index i, const i64* sizes, const i64*
     }
     return offset;
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Vectors and row reductions, shared by the element-wise, norm, softmax, rope and reduce families.
+
+// N consecutive elements of traits TT as f32: one load or store of N·sizeof(T) bytes (16 for the
+// vectorized kernels: 4 f32 or 8 f16/bf16). The pointer must be aligned to N·sizeof(T).
+template <typename TT, int N>
+struct BtVec {
+    typedef typename TT::T T;
+    struct alignas(sizeof(T) * N) Raw { T v[N]; };
+    static __device__ __forceinline__ void load(const T* p, float (&out)[N]) {
+        const Raw r = *reinterpret_cast<const Raw*>(p);
+#pragma unroll
+        for (int k = 0; k < N; ++k) out[k] = TT::to_f32(r.v[k]);
+    }
+    static __device__ __forceinline__ void store(T* p, const float (&in)[N]) {
+        Raw r;
+#pragma unroll
+        for (int k = 0; k < N; ++k) r.v[k] = TT::from_f32(in[k]);
+        *reinterpret_cast<Raw*>(p) = r;
+    }
+};
+
+// v rounded to the storage type of TT and back (the rounding an intermediate tensor of that dtype does);
+// the identity for f32.
+template <typename TT>
+__device__ __forceinline__ float bt_round(float v) { return TT::to_f32(TT::from_f32(v)); }
+
+// max that propagates NaN (torch's amax / the CPU backend's nanMax): a if a > b or a is NaN, else b.
+__device__ __forceinline__ float bt_nan_max(float a, float b) { return (a > b || a != a) ? a : b; }
+
+struct BtSumOp {
+    static __device__ __forceinline__ float identity() { return 0.0f; }
+    static __device__ __forceinline__ float apply(float a, float b) { return a + b; }
+};
+struct BtMaxOp {
+    static __device__ __forceinline__ float identity() { return -__int_as_float(0x7f800000); }
+    static __device__ __forceinline__ float apply(float a, float b) { return bt_nan_max(a, b); }
+};
+
+// Reduces v over a "team" of threads that share a row: `team` consecutive lanes of a warp when team <= 32
+// (a power of two; several rows per warp), or the whole block when team == blockDim.x > 32 (a multiple of
+// 32). Every thread of the block must call it (also those without a row), and gets the team's result.
+// `scratch` is 33 floats of shared memory, reused by consecutive calls without extra barriers.
+template <typename Op>
+__device__ __forceinline__ float bt_team_reduce(float v, int team, float* scratch) {
+    const int width = team < 32 ? team : 32;
+#pragma unroll
+    for (int offset = 16; offset > 0; offset >>= 1)
+        if (offset < width) v = Op::apply(v, __shfl_xor_sync(0xffffffffu, v, offset));
+    if (team <= 32) return v;
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, warps = blockDim.x >> 5;
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    if (warp == 0) {
+        float w = lane < warps ? scratch[lane] : Op::identity();
+#pragma unroll
+        for (int offset = 16; offset > 0; offset >>= 1) w = Op::apply(w, __shfl_xor_sync(0xffffffffu, w, offset));
+        if (lane == 0) scratch[32] = w;
+    }
+    __syncthreads();
+    return scratch[32];
+}
