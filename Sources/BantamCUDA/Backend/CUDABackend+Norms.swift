@@ -157,14 +157,14 @@ extension CUDABackend {
         args.append(pointer: src)
         args.append(pointer: dst)
         args.append(pointer: try address(stats))
-        for value in [x.count, s, c, perGroup] { args.append(UInt64(value)) }
+        for value in [n * c, s, c, perGroup] { args.append(UInt64(value)) }
         args.append(pointer: try address(orNull: weight))
         args.append(weight?.dtype.cudaCode ?? 1)
         args.append(pointer: try address(orNull: bias))
         args.append(bias?.dtype.cudaCode ?? 1)
         args.append(Int32(applyVectorized ? 1 : 0))
-        let items = applyVectorized ? x.count / v : x.count
-        try kernels.function("bantam_group_norm_apply_\(suffix)", family: "norms")
-            .launch(.linear(items: items, maxBlocks: maxBlocks), args, on: computeStream)
+        let perRow = applyVectorized ? s / v : s
+        let apply = LaunchShape(grid: (UInt32(max(1, min((perRow + 255) / 256, 64))), UInt32(min(n * c, 65535)), 1), block: (256, 1, 1))
+        try kernels.function("bantam_group_norm_apply_\(suffix)", family: "norms").launch(apply, args, on: computeStream)
     }
 }

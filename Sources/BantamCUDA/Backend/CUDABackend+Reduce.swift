@@ -2,7 +2,8 @@ import BantamCore
 
 /// sum, mean and max over one axis (Kernels/cuda/reduce.cu). x is viewed as [outer, R, inner]: rows
 /// (inner = 1) take a warp each (R up to 4096) or a block; columns (inner > 1) take 32-column tiles with the
-/// axis split in 8 interleaved parts. Accumulation in f32 with Kahan compensation per thread.
+/// axis split in 8 interleaved parts, and over several blocks (then combined by a second kernel) when there
+/// are few tiles. Accumulation in f32 with Kahan compensation per thread.
 extension CUDABackend {
     public func reduce(_ op: ReduceOp, _ x: Tensor, axis: Int, into out: Tensor) throws {
         guard axis >= 0 && axis < x.rank else {
@@ -45,13 +46,32 @@ extension CUDABackend {
             try kernel.launch(LaunchShape(grid: (UInt32((outer + rowsPerBlock - 1) / rowsPerBlock), 1, 1),
                                           block: (UInt32(team <= 32 ? 256 : team), 1, 1)), args, on: computeStream)
         } else {
+            // Few column tiles: split the axis over grid.z (at least 64 rows per split) for about 1024 blocks.
+            let tiles = (inner + 31) / 32 * min(outer, 65535)
+            let splits = max(1, min(1024 / max(tiles, 1), length / 64, 64))
+            let chunk = (length + splits - 1) / splits
+            let partials = splits > 1 ? try empty([splits * outer * inner], dtype: .f32) : nil
+            args.append(pointer: try address(orNull: partials))
             args.append(UInt64(outer))
             args.append(UInt64(length))
             args.append(UInt64(inner))
+            args.append(UInt64(chunk))
             args.append(code)
             let kernel = try kernels.function("bantam_reduce_columns_\(suffix)", family: "reduce")
-            try kernel.launch(LaunchShape(grid: (UInt32((inner + 31) / 32), UInt32(min(outer, 65535)), 1), block: (32, 8, 1)),
+            try kernel.launch(LaunchShape(grid: (UInt32((inner + 31) / 32), UInt32(min(outer, 65535)), UInt32(splits)), block: (32, 8, 1)),
                               args, on: computeStream)
+            if let partials {
+                var finish = KernelArguments()
+                finish.append(pointer: try address(partials))
+                finish.append(pointer: try address(out))
+                finish.append(out.dtype.cudaCode!)
+                finish.append(UInt64(outer * inner))
+                finish.append(UInt64(length))
+                finish.append(Int32(splits))
+                finish.append(code)
+                try kernels.function("bantam_reduce_finish", family: "reduce")
+                    .launch(.linear(items: outer * inner, maxBlocks: maxBlocks), finish, on: computeStream)
+            }
         }
     }
 }

@@ -20,16 +20,18 @@ extension CUDABackend {
         }
         let width = x.dtype.bytesPerBlock
         let v = 16 / width
-        let dst = try address(out)
+        let (src, dst) = (try address(x), try address(out))
         let vectorized = (x.shape[3] * factor) % v == 0 && dst.isAligned(16)
+        // Factor 2: each 16-byte output vector comes from one 8-byte input load.
+        let halves = vectorized && factor == 2 && x.shape[3] % (v / 2) == 0 && src.isAligned(8)
         var args = KernelArguments()
-        args.append(pointer: try address(x))
+        args.append(pointer: src)
         args.append(pointer: dst)
         args.append(UInt64(out.count))
         args.append(UInt64(x.shape[3]))
         args.append(UInt64(x.shape[2]))
         args.append(UInt64(factor))
-        args.append(Int32(vectorized ? 1 : 0))
+        args.append(Int32(halves ? 2 : vectorized ? 1 : 0))
         try kernels.function("bantam_upsample_\(width)", family: "upsample")
             .launch(.linear(items: vectorized ? out.count / v : out.count, maxBlocks: maxBlocks), args, on: computeStream)
     }

@@ -56,26 +56,6 @@ __device__ __forceinline__ void bt_row_store(typename TT::T* __restrict__ p, int
     }
 }
 
-// W values of a parameter vector (weight, bias, shift, scale) starting at element `at`: a vector load when
-// its element width is the input's and its base is 16-byte aligned (the host keeps `at` a multiple of W and
-// row strides multiples of W on the `_v` path), else one element at a time by dtype code. A null pointer
-// gives `fallback`.
-template <typename TT, int W>
-__device__ __forceinline__ void bt_param_load(const u8* p, int type, u64 at, float fallback, float (&out)[W]) {
-    if (p == nullptr) {
-#pragma unroll
-        for (int k = 0; k < W; ++k) out[k] = fallback;
-    } else if (type == BT_F32 && sizeof(typename TT::T) == 4 && (W == 1 || (u64)p % 16 == 0)) {
-        BtVec<BtF32, W>::load(reinterpret_cast<const float*>(p) + at, out);
-    } else if ((type == BT_BF16 || type == BT_F16) && sizeof(typename TT::T) == 2 && (W == 1 || (u64)p % 16 == 0)) {
-        if (type == BT_BF16) BtVec<BtBF16, W>::load(reinterpret_cast<const u16*>(p) + at, out);
-        else BtVec<BtF16, W>::load(reinterpret_cast<const u16*>(p) + at, out);
-    } else {
-#pragma unroll
-        for (int k = 0; k < W; ++k) out[k] = bt_load_f32(p + (at + k) * (type == BT_F32 ? 4 : 2), type);
-    }
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // LayerNorm, also modulated: y = ((x − mean) − correction)·rstd·w + b with the corrected two-pass moments of
 // the CPU. With `shift`/`scale` (FLUX's adaLN), y = LN(x) (no w, b) is then modulated with the rounding
@@ -143,12 +123,17 @@ __device__ __forceinline__ void bt_layer_norm_row(const typename TT::T* __restri
                 v[j][k] = __fadd_rn(m, sh[k]);
             }
         } else {
+            // Absent parameters are skipped (not ·1 + 0), as the CPU does.
             float w[W], b[W];
-            bt_param_load<TT, W>(p.weight, p.weight_type, (u64)c * W, 1.0f, w);
-            bt_param_load<TT, W>(p.bias, p.bias_type, (u64)c * W, 0.0f, b);
+            if (p.weight != nullptr) bt_param_load<TT, W>(p.weight, p.weight_type, (u64)c * W, 1.0f, w);
+            if (p.bias != nullptr) bt_param_load<TT, W>(p.bias, p.bias_type, (u64)c * W, 0.0f, b);
 #pragma unroll
-            for (int k = 0; k < W; ++k)
-                v[j][k] = __fadd_rn(__fmul_rn(__fmul_rn(__fsub_rn(__fsub_rn(v[j][k], mean), correction), rstd), w[k]), b[k]);
+            for (int k = 0; k < W; ++k) {
+                float y = __fmul_rn(__fsub_rn(__fsub_rn(v[j][k], mean), correction), rstd);
+                if (p.weight != nullptr) y = __fmul_rn(y, w[k]);
+                if (p.bias != nullptr) y = __fadd_rn(y, b[k]);
+                v[j][k] = y;
+            }
         }
     }
     bt_row_store<TT, W>(out + base, vectors, t.lane, team, t.active, v);
@@ -176,9 +161,12 @@ __device__ __forceinline__ void bt_rms_norm_row(const typename TT::T* __restrict
         const int c = t.lane + j * team;
         if (c >= vectors) continue;
         float w[W];
-        bt_param_load<TT, W>(p.weight, p.weight_type, (u64)c * W, 1.0f, w);
+        if (p.weight != nullptr) bt_param_load<TT, W>(p.weight, p.weight_type, (u64)c * W, 1.0f, w);
 #pragma unroll
-        for (int k = 0; k < W; ++k) v[j][k] = __fmul_rn(__fmul_rn(v[j][k], scale), w[k]);
+        for (int k = 0; k < W; ++k) {
+            const float y = __fmul_rn(v[j][k], scale);
+            v[j][k] = p.weight != nullptr ? __fmul_rn(y, w[k]) : y;
+        }
     }
     bt_row_store<TT, W>(out + base, vectors, t.lane, team, t.active, v);
 }
@@ -219,7 +207,8 @@ __device__ __forceinline__ void bt_layer_norm_big(const typename TT::T* __restri
             float w[1], b[1];
             bt_param_load<TT, 1>(p.weight, p.weight_type, c, 1.0f, w);
             bt_param_load<TT, 1>(p.bias, p.bias_type, c, 0.0f, b);
-            y = __fadd_rn(__fmul_rn(centred, w[0]), b[0]);
+            y = p.weight != nullptr ? __fmul_rn(centred, w[0]) : centred;
+            if (p.bias != nullptr) y = __fadd_rn(y, b[0]);
         }
         out[base + c] = TT::from_f32(y);
     }
@@ -238,7 +227,8 @@ __device__ __forceinline__ void bt_rms_norm_big(const typename TT::T* __restrict
     for (int c = threadIdx.x; c < d; c += team) {
         float w[1];
         bt_param_load<TT, 1>(p.weight, p.weight_type, c, 1.0f, w);
-        out[base + c] = TT::from_f32(__fmul_rn(__fmul_rn(TT::to_f32(x[base + c]), scale), w[0]));
+        const float y = __fmul_rn(TT::to_f32(x[base + c]), scale);
+        out[base + c] = TT::from_f32(p.weight != nullptr ? __fmul_rn(y, w[0]) : y);
     }
 }
 
@@ -293,7 +283,8 @@ BT_NORMS(bf16, BtBF16)
 //  2. finalize: one thread per group merges its chunks in f64 with the exact parallel-variance identity
 //     (Chan et al.) M2 = Σ M2_c + n_c·(mean_c − mean)², like the CPU's merge of rows, and writes
 //     (mean as two f32 parts hi + lo, rstd) to `stats` [N·groups, 3].
-//  3. apply: every element, (x − hi − lo)·rstd·w[c] + b[c] in f32, rounded once (vectors when S allows).
+//  3. apply: every element, (x − hi − lo)·rstd·w[c] + b[c] in f32, rounded once; a block row per channel
+//     row (vectors when S allows).
 
 template <typename TT, int W>
 __device__ __forceinline__ void bt_group_norm_stats(const typename TT::T* __restrict__ x, double* __restrict__ partials,
@@ -357,28 +348,31 @@ extern "C" __global__ void bantam_group_norm_finalize(const double* __restrict__
     stats[3 * g + 2] = __fdiv_rn(1.0f, __fsqrt_rn(__fadd_rn(variance, eps)));
 }
 
-// Element e of x [N, C, S]: row r = e / S (= n·C + c), channel r % C, group r / (C/groups).
-template <typename TT, int W, typename Index>
+// Rows r = n·C + c of x [N·C, S]: grid.y walks rows (channel r % C, group r / (C/groups), so statistics and
+// parameters are loaded once per row), grid.x and the threads walk the row in vectors of W.
+template <typename TT, int W>
 __device__ __forceinline__ void bt_group_norm_apply(const typename TT::T* __restrict__ x, typename TT::T* __restrict__ out,
-                                                    const float* __restrict__ stats, Index count, Index s, Index channels,
-                                                    Index per_group, const u8* weight, int weight_type, const u8* bias,
+                                                    const float* __restrict__ stats, u64 rows, u64 s, u64 channels,
+                                                    u64 per_group, const u8* weight, int weight_type, const u8* bias,
                                                     int bias_type) {
-    const Index vectors = count / W;
-    const Index step = (Index)gridDim.x * blockDim.x;
-    for (Index i = (Index)blockIdx.x * blockDim.x + threadIdx.x; i < vectors; i += step) {
-        const Index e = i * W;
-        const Index r = e / s;
-        const Index channel = r % channels, group = r / per_group;
+    const u64 vectors = s / W;
+    const u64 step = (u64)gridDim.x * blockDim.x;
+    for (u64 r = blockIdx.y; r < rows; r += gridDim.y) {
+        const u64 channel = r % channels, group = r / per_group;
         const float hi = stats[3 * group], lo = stats[3 * group + 1], rstd = stats[3 * group + 2];
         float w[1], b[1];
         bt_param_load<TT, 1>(weight, weight_type, channel, 1.0f, w);
         bt_param_load<TT, 1>(bias, bias_type, channel, 0.0f, b);
-        float v[W];
-        BtVec<TT, W>::load(x + e, v);
+        const typename TT::T* src = x + r * s;
+        typename TT::T* dst = out + r * s;
+        for (u64 i = (u64)blockIdx.x * blockDim.x + threadIdx.x; i < vectors; i += step) {
+            float v[W];
+            BtVec<TT, W>::load(src + i * W, v);
 #pragma unroll
-        for (int k = 0; k < W; ++k)
-            v[k] = __fadd_rn(__fmul_rn(__fmul_rn(__fsub_rn(__fsub_rn(v[k], hi), lo), rstd), w[0]), b[0]);
-        BtVec<TT, W>::store(out + e, v);
+            for (int k = 0; k < W; ++k)
+                v[k] = __fadd_rn(__fmul_rn(__fmul_rn(__fsub_rn(__fsub_rn(v[k], hi), lo), rstd), w[0]), b[0]);
+            BtVec<TT, W>::store(dst + i * W, v);
+        }
     }
 }
 
@@ -392,21 +386,13 @@ __device__ __forceinline__ void bt_group_norm_apply(const typename TT::T* __rest
         bt_group_norm_stats<TT, 1>(x, partials, group_size, chunk);                                                 \
     }                                                                                                               \
     extern "C" __global__ void bantam_group_norm_apply_##NAME(const TT::T* __restrict__ x, TT::T* __restrict__ out, \
-                                                              const float* __restrict__ stats, u64 count, u64 s,    \
+                                                              const float* __restrict__ stats, u64 rows, u64 s,     \
                                                               u64 channels, u64 per_group, const u8* weight,        \
                                                               int weight_type, const u8* bias, int bias_type,       \
                                                               int vectorized) {                                     \
-        if (count <= 0xffffffffull) {                                                                               \
-            if (vectorized) bt_group_norm_apply<TT, 16 / sizeof(TT::T), u32>(x, out, stats, (u32)count, (u32)s, (u32)channels, \
-                                                                         (u32)per_group, weight, weight_type, bias, bias_type); \
-            else bt_group_norm_apply<TT, 1, u32>(x, out, stats, (u32)count, (u32)s, (u32)channels, (u32)per_group,  \
-                                                 weight, weight_type, bias, bias_type);                             \
-        } else {                                                                                                    \
-            if (vectorized) bt_group_norm_apply<TT, 16 / sizeof(TT::T), u64>(x, out, stats, count, s, channels, per_group, \
-                                                                         weight, weight_type, bias, bias_type);     \
-            else bt_group_norm_apply<TT, 1, u64>(x, out, stats, count, s, channels, per_group, weight, weight_type,  \
-                                                 bias, bias_type);                                                  \
-        }                                                                                                           \
+        if (vectorized) bt_group_norm_apply<TT, 16 / sizeof(TT::T)>(x, out, stats, rows, s, channels, per_group,     \
+                                                                   weight, weight_type, bias, bias_type);           \
+        else bt_group_norm_apply<TT, 1>(x, out, stats, rows, s, channels, per_group, weight, weight_type, bias, bias_type); \
     }
 
 BT_GROUP_NORM(f32, BtF32)

@@ -10,7 +10,9 @@
 //  - bantam_reduce_rows_*: inner = 1; a team of threads per row (a warp, or the block for long rows),
 //    16-byte vectors when the row allows.
 //  - bantam_reduce_columns_*: inner > 1; block (32, 8): threadIdx.x walks 32 neighbouring columns
-//    (coalesced), threadIdx.y splits the axis in 8 interleaved parts, combined through shared memory.
+//    (coalesced), threadIdx.y splits the axis in 8 interleaved parts, combined through shared memory; when
+//    there are few column tiles, grid.z splits the axis further and bantam_reduce_finish combines the
+//    splits' f32 partials in order.
 
 #define BT_R_SUM 0
 #define BT_R_MEAN 1
@@ -52,11 +54,18 @@ __device__ __forceinline__ void bt_reduce_rows(const typename TT::T* __restrict_
     if (active) {
         const typename TT::T* p = x + row * length;
         const u64 vectors = length / W;
-        for (u64 c = lane; c < vectors; c += team) {
-            float v[W];
-            BtVec<TT, W>::load(p + c * W, v);
+        // Four vectors in flight per thread before they are accumulated.
+        for (u64 c = lane; c < vectors; c += 4 * (u64)team) {
+            float v[4][W];
 #pragma unroll
-            for (int k = 0; k < W; ++k) acc.add(v[k]);
+            for (int u = 0; u < 4; ++u)
+                if (c + u * team < vectors) BtVec<TT, W>::load(p + (c + u * team) * W, v[u]);
+#pragma unroll
+            for (int u = 0; u < 4; ++u)
+                if (c + u * team < vectors) {
+#pragma unroll
+                    for (int k = 0; k < W; ++k) acc.add(v[u][k]);
+                }
         }
     }
     const float total = is_max ? bt_team_reduce<BtMaxOp>(acc.value, team, scratch)
@@ -67,36 +76,67 @@ __device__ __forceinline__ void bt_reduce_rows(const typename TT::T* __restrict_
     }
 }
 
+// Columns: grid (column tiles of 32, outer (looped), splits of the axis). Each block reduces rows
+// [z·chunk, (z+1)·chunk) of its 32 columns (threadIdx.y takes every 8th row, four loads in flight), combines
+// its 8 parts in a fixed tree, and writes the result (one split) or an f32 partial to
+// partials[z][o][column], which bantam_reduce_finish combines in split order.
 template <typename TT>
 __device__ __forceinline__ void bt_reduce_columns(const typename TT::T* __restrict__ x, u8* __restrict__ out, int out_type,
-                                                  u64 outer, u64 length, u64 inner, int op) {
+                                                  float* __restrict__ partials, u64 outer, u64 length, u64 inner,
+                                                  u64 chunk, int op) {
     __shared__ float partial[8][33];
     const bool is_max = op == BT_R_MAX;
     const u64 column = (u64)blockIdx.x * 32 + threadIdx.x;
+    const u64 first = (u64)blockIdx.z * chunk;
+    const u64 last = first + chunk < length ? first + chunk : length;
     for (u64 o = blockIdx.y; o < outer; o += gridDim.y) {
         BtAccumulator acc(is_max);
         if (column < inner) {
             const typename TT::T* p = x + o * length * inner + column;
-            for (u64 r = threadIdx.y; r < length; r += 8) acc.add(TT::to_f32(p[r * inner]));
+            for (u64 r = first + threadIdx.y; r < last; r += 32) {
+                float v[4];
+#pragma unroll
+                for (int u = 0; u < 4; ++u) v[u] = r + 8 * u < last ? TT::to_f32(p[(r + 8 * u) * inner]) : 0.0f;
+#pragma unroll
+                for (int u = 0; u < 4; ++u)
+                    if (r + 8 * u < last) acc.add(v[u]);
+            }
         }
         partial[threadIdx.y][threadIdx.x] = is_max ? acc.value : __fsub_rn(acc.value, acc.compensation);
         __syncthreads();
         if (threadIdx.y == 0 && column < inner) {
             float total = partial[0][threadIdx.x];
-            // A fixed tree over the 8 parts: (0+1)+(2+3) ... for sums.
             if (is_max) {
                 for (int k = 1; k < 8; ++k) total = bt_nan_max(total, partial[k][threadIdx.x]);
             } else {
+                // A fixed tree over the 8 parts.
                 const float a = __fadd_rn(partial[0][threadIdx.x], partial[1][threadIdx.x]);
                 const float b = __fadd_rn(partial[2][threadIdx.x], partial[3][threadIdx.x]);
                 const float c = __fadd_rn(partial[4][threadIdx.x], partial[5][threadIdx.x]);
                 const float d = __fadd_rn(partial[6][threadIdx.x], partial[7][threadIdx.x]);
                 total = __fadd_rn(__fadd_rn(a, b), __fadd_rn(c, d));
-                if (op == BT_R_MEAN) total = __fdiv_rn(total, (float)length);
             }
-            bt_store_f32(out + (o * inner + column) * (out_type == BT_F32 ? 4 : 2), out_type, total);
+            if (gridDim.z > 1) {
+                partials[((u64)blockIdx.z * outer + o) * inner + column] = total;
+            } else {
+                if (op == BT_R_MEAN) total = __fdiv_rn(total, (float)length);
+                bt_store_f32(out + (o * inner + column) * (out_type == BT_F32 ? 4 : 2), out_type, total);
+            }
         }
         __syncthreads();
+    }
+}
+
+// Combines the splits' partials [splits, outer·inner] in order (Kahan) and stores the results.
+extern "C" __global__ void bantam_reduce_finish(const float* __restrict__ partials, u8* __restrict__ out, int out_type,
+                                                u64 count, u64 length, int splits, int op) {
+    const u64 step = (u64)gridDim.x * blockDim.x;
+    for (u64 i = (u64)blockIdx.x * blockDim.x + threadIdx.x; i < count; i += step) {
+        BtAccumulator acc(op == BT_R_MAX);
+        for (int z = 0; z < splits; ++z) acc.add(partials[(u64)z * count + i]);
+        float total = op == BT_R_MAX ? acc.value : __fsub_rn(acc.value, acc.compensation);
+        if (op == BT_R_MEAN) total = __fdiv_rn(total, (float)length);
+        bt_store_f32(out + i * (out_type == BT_F32 ? 4 : 2), out_type, total);
     }
 }
 
@@ -110,8 +150,9 @@ __device__ __forceinline__ void bt_reduce_columns(const typename TT::T* __restri
         bt_reduce_rows<TT, 1>(x, out, out_type, rows, length, team, op);                                            \
     }                                                                                                               \
     extern "C" __global__ void bantam_reduce_columns_##NAME(const TT::T* __restrict__ x, u8* __restrict__ out,     \
-                                                            int out_type, u64 outer, u64 length, u64 inner, int op) { \
-        bt_reduce_columns<TT>(x, out, out_type, outer, length, inner, op);                                          \
+                                                            int out_type, float* __restrict__ partials, u64 outer,  \
+                                                            u64 length, u64 inner, u64 chunk, int op) {             \
+        bt_reduce_columns<TT>(x, out, out_type, partials, outer, length, inner, chunk, op);                         \
     }
 
 BT_REDUCE(f32, BtF32)

@@ -78,11 +78,13 @@ __device__ __forceinline__ void bt_rope_rows(const typename TT::T* __restrict__ 
         for (int k = 0; k < W; ++k) s += va[k] * va[k] + vb[k] * vb[k];
         const float ms = __fdiv_rn(bt_team_reduce<BtSumOp>(s, team, scratch), (float)g.d);
         const float scale = __fdiv_rn(1.0f, __fsqrt_rn(__fadd_rn(ms, g.eps)));
-        const int width = g.weight_type == BT_F32 ? 4 : 2;
+        float wa[W], wb[W];
+        bt_param_load<TT, W>(weight, g.weight_type, ia, 1.0f, wa);
+        bt_param_load<TT, W>(weight, g.weight_type, ib, 1.0f, wb);
 #pragma unroll
         for (int k = 0; k < W; ++k) {
-            va[k] = bt_round<TT>(__fmul_rn(__fmul_rn(va[k], scale), bt_load_f32(weight + (u64)(ia + k) * width, g.weight_type)));
-            vb[k] = bt_round<TT>(__fmul_rn(__fmul_rn(vb[k], scale), bt_load_f32(weight + (u64)(ib + k) * width, g.weight_type)));
+            va[k] = bt_round<TT>(__fmul_rn(__fmul_rn(va[k], scale), wa[k]));
+            vb[k] = bt_round<TT>(__fmul_rn(__fmul_rn(vb[k], scale), wb[k]));
         }
     }
     if (!active) return;
