@@ -80,6 +80,21 @@ public protocol Backend: AnyObject, Sendable {
     func reduce(_ op: ReduceOp, _ x: Tensor, axis: Int, into out: Tensor) throws
     /// Rows of `table` [V, D] picked by integer `ids` (any shape) -> out [ids..., D].
     func embedding(ids: Tensor, table: Tensor, into out: Tensor) throws
+
+    // MARK: fused ops (defaults in Backend+FusedNorms.swift compose the kernels above)
+
+    /// out = (1 + scale)·LayerNorm(x) + shift (no affine LayerNorm; FLUX's adaLN): x [B, L, D] contiguous,
+    /// shift and scale [B, 1, D] views with stride 1 along D, all of x's dtype. The default rounds where the
+    /// composition does (each intermediate is a tensor of x's dtype); fused kernels must too.
+    func modulatedLayerNorm(_ x: Tensor, shift: Tensor, scale: Tensor, eps: Float, into out: Tensor) throws
+    /// out = x + gate·y: x, y [B, L, D] contiguous, gate [B, 1, D] with stride 1 along D (the gated residual
+    /// of FLUX blocks); gate·y is rounded to x's dtype before the sum, as in the composition.
+    func gatedResidual(_ x: Tensor, gate: Tensor, _ y: Tensor, into out: Tensor) throws
+    /// out = rope(rmsNorm(x, weight), cos, sin): x [B, H, L, D] with stride 1 along D (any strides over B,
+    /// H, L, e.g. q, k split from a fused projection), weight [D], cos, sin [L, D/2] contiguous; out
+    /// contiguous. The normalized x is rounded to x's dtype before the rotation, as in the composition.
+    func qkNormRope(_ x: Tensor, weight: Tensor, cos: Tensor, sin: Tensor, eps: Float, style: RopeStyle,
+                    into out: Tensor) throws
 }
 
 extension Backend {
