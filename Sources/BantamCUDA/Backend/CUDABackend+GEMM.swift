@@ -23,12 +23,16 @@ extension CUDABackend {
         }
     }
 
-    /// Whether the GEMM ops run here for `dtype` (the weight's dtype for linear): cuBLASLt must be loaded.
+    /// Whether the GEMM ops run here for `dtype` (the weight's dtype for linear and linearFP8, the codes'
+    /// `u4` for linearNF4): cuBLASLt must be loaded. FP8 linears take e4m3fn (W8A8 where the GPU has FP8
+    /// tensor cores) and e5m2 (weight-only); NF4 is dequantized, then multiplied in the activations' dtype.
     func gemmSupports(_ op: OpKind, dtype: DType) -> Bool {
         guard case .success = runtime.cublasLt else { return false }
         switch op {
         case .matmul: return dtype.isComputeFloat
         case .linear: return dtype.isComputeFloat || dtype.isFloat8
+        case .linearFP8: return dtype.isFloat8
+        case .linearNF4: return dtype == .u4
         default: return false
         }
     }

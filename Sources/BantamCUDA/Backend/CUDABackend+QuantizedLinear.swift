@@ -1,7 +1,8 @@
 import BantamCore
 
-/// Linears with quantized weights (the shapes of the `quant` branch's `Backend.linearFP8` / `linearNF4`; once
-/// that lands in main these methods are the CUDA backend's implementations of those requirements).
+/// Linears with quantized weights: the CUDA implementations of `Backend.linearFP8` / `linearNF4` (the op
+/// layer in BantamCore/Ops/QuantizedLinear.swift validates and calls them; `supports(.linearFP8, e4m3fn /
+/// e5m2)` and `supports(.linearNF4, u4)` answer true wherever cuBLASLt loads).
 ///
 /// FP8 (weight e4m3fn [N, K] with per-output-row f32 scales):
 /// - W8A8 on FP8 tensor cores (sm_89+): activations are quantized per row (token) to e4m3 with scale

@@ -121,15 +121,12 @@ public final class CUDABackend: Backend, @unchecked Sendable {
             return !dtype.isPacked
         case .attention:
             return dtype == .f32 || dtype == .f16 || dtype == .bf16
-        case .matmul, .linear:
+        case .matmul, .linear, .linearFP8, .linearNF4:
             return gemmSupports(op, dtype: dtype)
         case .unary, .binary, .affine, .layerNorm, .rmsNorm, .groupNorm, .softmax, .rope, .reduce, .embedding, .conv2d:
             return dtype.isComputeFloat
         case .upsampleNearest2d:
             return !dtype.isPacked
-        default:
-            // Kernel helpers: add each op here when its kernel lands.
-            return false
         }
     }
 
