@@ -60,6 +60,18 @@ public final class WeightLoader: @unchecked Sendable {
     private let quantized: QuantizedTensorSource?
     private var consumed: Set<String> = []
     private var problems: [WeightMapError.Problem] = []
+    private var formatCounts: [String: Int] = [:]
+
+    /// How many Linear weights were loaded in each format ("bf16", "fp8", "nf4", ...), so a run can say what
+    /// it computes with (e.g. "transformer Linear weights: 76 nf4, 8 bf16").
+    public var linearFormats: [String: Int] { formatCounts }
+
+    /// `linearFormats` as one line, most common format first: "76 nf4, 8 bf16" ("none" when empty).
+    public var linearFormatSummary: String {
+        guard !formatCounts.isEmpty else { return "none" }
+        return formatCounts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.value) \($0.key)" }
+            .joined(separator: ", ")
+    }
 
     public init(source: any TensorSource, layout: any WeightLayout, backend: any Backend,
                 precision: LoadPrecision = .asStored, staging: (any Backend)? = nil) {
@@ -136,6 +148,12 @@ public final class WeightLoader: @unchecked Sendable {
     /// then applies the precision policy for its layer (`parameter` without `.weight`): keep, dequantize,
     /// or quantize (on `staging`, one layer at a time; the full-precision tensor is dropped afterwards).
     public func linearWeight(_ parameter: String, shape expected: Shape) throws -> LinearWeight {
+        let weight = try loadLinearWeight(parameter, shape: expected)
+        formatCounts[weight.formatName, default: 0] += 1
+        return weight
+    }
+
+    private func loadLinearWeight(_ parameter: String, shape expected: Shape) throws -> LinearWeight {
         guard let quantized else { return .dense(try tensor(parameter, shape: expected, role: .linearWeight)) }
         guard let recipe = layout.recipe(for: parameter) else {
             return .dense(try placeholder(.missing, parameter, "the layout has no source for it", expected))
