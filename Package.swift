@@ -42,7 +42,7 @@ let package = Package(
         // FLUX transformer, CLIP and T5 text encoders, the FLUX autoencoder; one weight map per layout.
         .target(name: "BantamModels", dependencies: ["BantamCore", "BantamNN", "BantamIO", "BantamJSON"]),
         // Schedulers, torch-compatible noise, the FLUX text-to-image pipeline, PNG output.
-        .target(name: "BantamPipeline", dependencies: ["BantamCore", "BantamNN", "BantamIO", "BantamJSON", "BantamModels", "BantamTokenizers"]),
+        .target(name: "BantamPipeline", dependencies: ["BantamCore", "BantamNN", "BantamQuant", "BantamIO", "BantamJSON", "BantamModels", "BantamTokenizers"]),
         // NVIDIA GPUs through the driver API, NVRTC and cuBLASLt, all loaded with dlopen at run time (no
         // CUDA headers or libraries at build time): device memory, streams, kernels compiled at first use.
         .target(name: "BantamCUDA", dependencies: ["BantamCore"], exclude: ["README.md"],
@@ -73,6 +73,6 @@ let package = Package(
         .testTarget(name: "BantamModelsTests", dependencies: ["BantamModels", "BantamNN", "BantamIO", "BantamCore", "BantamCPU", "BantamTestSupport"]),
         .testTarget(name: "BantamPipelineTests", dependencies: ["BantamPipeline", "BantamModels", "BantamNN", "BantamIO", "BantamJSON", "BantamCore", "BantamCPU", "BantamTestSupport"]),
         .testTarget(name: "BantamCUDATests", dependencies: ["BantamCUDA", "BantamCore", "BantamCPU", "BantamTestSupport"]),
-        .testTarget(name: "BantamCLITests", dependencies: ["BantamCLI", "BantamIO", "BantamCore", "BantamCPU", "BantamPipeline", "BantamTestSupport"]),
+        .testTarget(name: "BantamCLITests", dependencies: ["BantamCLI", "BantamIO", "BantamCore", "BantamCPU", "BantamPipeline", "BantamQuant", "BantamTestSupport"]),
     ]
 )

@@ -5,6 +5,7 @@ import BantamCore
 import BantamCPU
 import BantamIO
 import BantamPipeline
+import BantamQuant
 import BantamTestSupport
 
 /// `bantam generate` end to end on the tiny FLUX.1-dev fixture (scripts/goldens/flux_tiny_goldens.py).
@@ -93,6 +94,38 @@ struct GenerateCommandTests {
         #expect(text.contains { $0.contains("Seed: \(seed),") })
     }
 
+    @Test("--precision transformer=nf4 quantizes on load, says so, and draws what the pipeline with that policy draws")
+    func quantizeOnLoad() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let out = folder.path("nf4.png")
+        let r = await bantam(["generate", "--model", Fixtures.fluxTiny("diffusers"), "--prompt", Self.prompt, "--seed", "7",
+                              "--steps", "2", "--width", "16", "--height", "16", "--t5-length", "8",
+                              "--precision", "transformer=nf4", "--out", out])
+        #expect(r.code == 0, "\(r.err)")
+        let policy = try PrecisionPolicy.parse("transformer=nf4")
+        let pipeline = try FluxPipeline(files: try FluxModelFiles.resolve(model: Fixtures.fluxTiny("diffusers")),
+                                        backend: CPUBackend.shared, policy: policy)
+        // Quantized blocks, the FLUX defaults' exempt layers as stored, activations in a float dtype.
+        #expect(pipeline.transformerFormats.contains("nf4"), "\(pipeline.transformerFormats)")
+        #expect(pipeline.transformerFormats.split(separator: ",").count == 2, "nf4 and the stored dtype: \(pipeline.transformerFormats)")
+        #expect(pipeline.computeDType.isComputeFloat)
+        #expect(r.out.contains("Transformer Linear weights: \(pipeline.transformerFormats)"), "\(r.out)")
+        let result = try pipeline.generate(GenerationRequest(prompt: Self.prompt, width: 16, height: 16, steps: 2, seed: 7, t5Length: 8))
+        let png = [UInt8](try Data(contentsOf: URL(fileURLWithPath: out)))
+        let expected = Self.chunks(PNGEncoder.encode(rgb: result.rgb, width: 16, height: 16, text: []))
+        #expect(Self.chunks(png).first { $0.0 == "IDAT" }?.1 == expected.first { $0.0 == "IDAT" }?.1)
+        // NF4 changes the weights, so the image is not the stored-precision one.
+        let plain = try FluxPipeline(files: pipeline.files, backend: CPUBackend.shared)
+        #expect(plain.transformerFormats.split(separator: ",").count == 1, "\(plain.transformerFormats)")
+        let plainResult = try plain.generate(GenerationRequest(prompt: Self.prompt, width: 16, height: 16, steps: 2, seed: 7, t5Length: 8))
+        #expect(plainResult.pixels != result.pixels)
+        // An NF4 first layer (storage dtype u4) still runs activations in the stored float dtype.
+        let nf4First = try FluxPipeline(files: pipeline.files, backend: CPUBackend.shared,
+                                        policy: try PrecisionPolicy.parse("transformer=nf4,transformer:img_in=nf4"))
+        #expect(nf4First.computeDType == plain.computeDType)
+    }
+
     @Test("bad input: one-line errors and exit statuses")
     func errors() async throws {
         let t5 = await bantam(["generate", "--model", Fixtures.fluxTiny("bfl/t5xxl.safetensors"), "--prompt", "x", "--out", "/tmp/never.png"])
@@ -103,6 +136,10 @@ struct GenerateCommandTests {
         #expect(size.err.contains("multiple of 16") && size.err.contains("992 or 1008"), "\(size.err)")
         let seed = await bantam(["generate", "--model", Fixtures.fluxTiny("diffusers"), "--prompt", "x", "--seed", "-5"])
         #expect(seed.code == 2 && seed.err.contains("--seed"), "\(seed.err)")
+        let policy = await bantam(["generate", "--model", Fixtures.fluxTiny("diffusers"), "--prompt", "x", "--precision", "transformer=int3"])
+        #expect(policy.code == 2 && policy.err.contains("unknown format 'int3'") && policy.err.filter { $0 == "\n" }.count == 1, "\(policy.err)")
+        let vae = await bantam(["generate", "--model", Fixtures.fluxTiny("diffusers"), "--prompt", "x", "--precision", "vae=nf4"])
+        #expect(vae.code == 2 && vae.err.contains("no Linear weights"), "\(vae.err)")
         let folder = try TemporaryFolder()
         defer { folder.cleanup() }
         let unwritable = await bantam(["generate", "--model", Fixtures.fluxTiny("diffusers"), "--prompt", "x", "--steps", "1",

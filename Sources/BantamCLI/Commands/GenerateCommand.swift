@@ -3,6 +3,7 @@ import BantamCore
 import BantamCPU
 import BantamNN
 import BantamPipeline
+import BantamQuant
 
 /// `bantam generate`: a FLUX.1 image from a text prompt, written as a PNG that carries its settings.
 struct GenerateCommand: ParsableCommand {
@@ -41,7 +42,8 @@ struct GenerateCommand: ParsableCommand {
     var t5Length: Int?
     @Option(name: .long, help: "Initial noise from a .safetensors file ([1, 16, H/8, W/8]) instead of the seed.")
     var noise: String?
-    @Option(name: .long, help: "Compute precision: stored (as in the files), bf16, f16 or f32.") var precision = "stored"
+    @Option(name: .long, help: "stored (as in the files), bf16, f16 or f32; or a per-component policy that quantizes on load, e.g. transformer=nf4 or transformer=fp8,t5=fp8 (see bantam quantize --help).")
+    var precision = "stored"
     @Option(name: .long, help: "Where to write the PNG (default: flux-<seed>.png).") var out: String?
     @OptionGroup var threadOptions: ThreadOptions
 
@@ -67,13 +69,30 @@ struct GenerateCommand: ParsableCommand {
         return value
     }
 
-    func parsedPrecision() throws -> LoadPrecision {
+    /// --precision: one compute dtype for every part, or (when it has an '=') a per-component policy.
+    enum Precision {
+        case uniform(LoadPrecision)
+        case policy(PrecisionPolicy)
+    }
+
+    func parsedPrecision() throws -> Precision {
         switch precision.lowercased() {
-        case "stored": return .asStored
-        case "bf16": return LoadPrecision(compute: .bf16)
-        case "f16", "fp16": return LoadPrecision(compute: .f16)
-        case "f32", "fp32": return LoadPrecision(compute: .f32)
-        default: throw ValidationError("--precision must be stored, bf16, f16 or f32, got '\(precision)'")
+        case "stored": return .uniform(.asStored)
+        case "bf16": return .uniform(LoadPrecision(compute: .bf16))
+        case "f16", "fp16": return .uniform(LoadPrecision(compute: .f16))
+        case "f32", "fp32": return .uniform(LoadPrecision(compute: .f32))
+        case let text where text.contains("="):
+            do { return .policy(try PrecisionPolicy.parse(precision)) } catch { throw ValidationError(error.message) }
+        default:
+            throw ValidationError("--precision must be stored, bf16, f16, f32 or a policy such as transformer=nf4,t5=fp8, got '\(precision)'")
+        }
+    }
+
+    /// Loads the pipeline in the parsed precision.
+    func loadPipeline(_ files: FluxModelFiles, on backend: any Backend) throws -> FluxPipeline {
+        switch try parsedPrecision() {
+        case .uniform(let p): return try FluxPipeline(files: files, backend: backend, precision: p)
+        case .policy(let p): return try FluxPipeline(files: files, backend: backend, policy: p)
         }
     }
 
@@ -87,8 +106,9 @@ struct GenerateCommand: ParsableCommand {
                                                    configs: configs)
             console.line("Model: \(files.transformer.detected.summary) from \(files.transformer.path)")
             let backend = threadOptions.backend
-            let pipeline = try FluxPipeline(files: files, backend: backend, precision: try parsedPrecision())
+            let pipeline = try loadPipeline(files, on: backend)
             console.line("Loaded in \(Format.seconds(pipeline.loadSeconds)) (\(backend.name), \(backend.threads) threads, \(pipeline.computeDType))")
+            console.line("Transformer Linear weights: \(pipeline.transformerFormats), activations \(pipeline.computeDType)")
             // 2. The request.
             var request = GenerationRequest(prompt: prompt, negativePrompt: negativePrompt, width: width, height: height,
                                             steps: steps, guidance: guidance, trueCFG: trueCFG, seed: seedValue, t5Length: t5Length)

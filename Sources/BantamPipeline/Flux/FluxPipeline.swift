@@ -1,5 +1,6 @@
 import BantamCore
 import BantamNN
+import BantamQuant
 import BantamIO
 import BantamModels
 import BantamTokenizers
@@ -19,13 +20,26 @@ public final class FluxPipeline: @unchecked Sendable {
     public let t5: T5Encoder
     public let transformer: FluxTransformer
     public let autoencoder: FluxAutoencoder
-    /// The dtype the transformer runs in (its weights', bf16 for FP8-stored weights).
+    /// The dtype the transformer runs in (its weights', bf16 for FP8/NF4-stored weights unless asked otherwise).
     public let computeDType: DType
+    /// The transformer's Linear weights per storage format, e.g. "76 nf4, 8 bf16" (what the run computes with).
+    public let transformerFormats: String
     /// Seconds `init` took to load everything.
     public let loadSeconds: Double
 
-    /// Loads every part of `files` onto `backend`, in `precision`.
-    public init(files: FluxModelFiles, backend: any Backend, precision: LoadPrecision = .asStored) throws {
+    /// Loads every part of `files` onto `backend`, all in `precision`.
+    public convenience init(files: FluxModelFiles, backend: any Backend, precision: LoadPrecision = .asStored) throws {
+        try self.init(files: files, backend: backend, precisionOf: { _ in precision })
+    }
+
+    /// Loads every part of `files` onto `backend`, each in its part of `policy` (e.g. `transformer=nf4,t5=fp8`
+    /// quantizes those Linear weights on load, tensor by tensor, keeping the family's exempt layers as
+    /// stored); other parameters take `compute`, else the component's float format, else their stored dtype.
+    public convenience init(files: FluxModelFiles, backend: any Backend, policy: PrecisionPolicy, compute: DType? = nil) throws {
+        try self.init(files: files, backend: backend, precisionOf: { LoadPrecision(policy, component: $0, compute: compute) })
+    }
+
+    private init(files: FluxModelFiles, backend: any Backend, precisionOf: (ModelComponent) -> LoadPrecision) throws {
         let start = Clock.now()
         self.files = files
         self.backend = backend
@@ -34,26 +48,37 @@ public final class FluxPipeline: @unchecked Sendable {
         t5Tokenizer = try T5Tokenizer.load(directory: files.t5Tokenizer)
         // 2. Text encoders (a diffusers config.json says what shapes cannot: heads, activation).
         let clipConfig = try files.configs.clip.map { try CLIPTextConfig.load(configFile: $0).matching(files.clip.source) }
-        clip = try CLIPTextModel.load(from: files.clip.source, config: clipConfig, backend: backend, precision: precision)
+        clip = try CLIPTextModel.load(from: files.clip.source, config: clipConfig, backend: backend, precision: precisionOf(.clip))
         let t5Config = try files.configs.t5.map { try T5EncoderConfig.load(configFile: $0) }
-        t5 = try T5Encoder.load(from: files.t5.source, config: t5Config, backend: backend, precision: precision)
+        t5 = try T5Encoder.load(from: files.t5.source, config: t5Config, backend: backend, precision: precisionOf(.t5))
         // 3. Transformer (RoPE axes from the config when there is one; FLUX.1's otherwise).
         let layout: FluxLayout = files.transformer.detected.layout == .diffusers ? .diffusers : .bfl
         let axes = try files.configs.transformer.flatMap { try ConfigFile.integers("axes_dims_rope", inJSONFile: $0) }
         let config = try FluxTransformerConfig.infer(from: files.transformer.source, layout: layout, axesDim: axes)
+        let precision = precisionOf(.transformer)
         let loader = WeightLoader(source: files.transformer.source, layout: layout.weightLayout, backend: backend,
                                   precision: precision)
         transformer = try FluxTransformer(config: config, loader: loader)
         try loader.finish()
-        let weightDType = transformer.imgIn.weight.dtype
-        computeDType = weightDType.isFloat8 ? .bf16 : weightDType
+        transformerFormats = loader.linearFormatSummary
+        computeDType = FluxPipeline.computeDType(of: transformer.imgIn, precision: precision)
         // 4. Autoencoder (groups, scale and shift from a diffusers config when there is one).
         let aeLayout: AutoencoderLayout = files.vae.detected.layout == .diffusers ? .diffusers : .bfl
         let aeJSON = try files.configs.vae.map { try DiffusersAutoencoderConfig(contentsOf: $0) }
         let aeConfig = try AutoencoderConfig.infer(from: files.vae.source, layout: aeLayout, diffusersConfig: aeJSON)
         autoencoder = try FluxAutoencoder.load(from: files.vae.source, layout: aeLayout, config: aeConfig,
-                                               backend: backend, precision: precision)
+                                               backend: backend, precision: precisionOf(.vae))
         loadSeconds = Clock.now() - start
+    }
+
+    /// The dtype activations run in: the first layer's weight dtype when it is a float one; for a quantized
+    /// first layer (FP8, or NF4 whose storage dtype u4 no activation can take) its bias's dtype, else the
+    /// requested compute dtype, else bf16.
+    static func computeDType(of firstLayer: Linear, precision: LoadPrecision) -> DType {
+        let stored = firstLayer.weight.dtype
+        if stored.isComputeFloat { return stored }
+        if let bias = firstLayer.bias, bias.dtype.isComputeFloat { return bias.dtype }
+        return precision.compute ?? .bf16
     }
 
     /// Whether the transformer takes a guidance value (FLUX.1-dev and its fine-tunes).
