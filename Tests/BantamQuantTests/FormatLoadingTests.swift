@@ -95,7 +95,7 @@ struct FormatLoadingTests {
         #expect(source.storageDescription(of: "layers.0.weight") == (stem == "bnb_nf4_v1" ? "nf4 v1" : "nf4 v2"))
     }
 
-    @Test("a Linear over each stored format computes x·Wᵀ + b with the dequantized weight, exactly")
+    @Test("a Linear over each stored format computes x·Wᵀ + b (and Linear.gelu its GELU) with the dequantized weight, exactly")
     func linearThroughEveryFormat() throws {
         var rng = TestRNG()
         for (stem, layer, k) in [("comfy_fp8_plain", "layers.0", 40), ("comfy_fp8_scaled", "layers.1", 64),
@@ -107,6 +107,11 @@ struct FormatLoadingTests {
             let quantized = try Linear(weight: weight, bias: bias)(x)
             let dense = try Linear(weight: try weight.dequantized(to: .f32), bias: bias)(x)
             #expect(try quantized.floats() == dense.floats(), "\(stem) \(layer), seed \(rng.seed)")
+            // Linear.gelu: the quantized linear, then GELU; the dense weight takes the fused linearGELU op
+            // (on the CPU: linear, then GELU), so the two agree bit for bit.
+            let quantizedGELU = try Linear(weight: weight, bias: bias).gelu(x)
+            let denseGELU = try Linear(weight: try weight.dequantized(to: .f32), bias: bias).gelu(x)
+            #expect(try quantizedGELU.floats() == denseGELU.floats(), "gelu \(stem) \(layer), seed \(rng.seed)")
         }
     }
 }
