@@ -47,7 +47,7 @@ let package = Package(
         .plugin(name: "EmbedKernelSources", capability: .buildTool(), dependencies: ["EmbedKernelSourcesTool"]),
         // The `bantam` subcommands, as a library so tests can drive them in process.
         .target(name: "BantamCLI", dependencies: [
-            "BantamCore", "BantamCPU", "BantamIO", "BantamPipeline", "BantamCUDA",
+            "BantamCore", "BantamCPU", "BantamIO", "BantamNN", "BantamModels", "BantamPipeline", "BantamCUDA",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "bantam", dependencies: ["BantamCLI"]),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BantamCore
 import BantamCPU
+import BantamCUDA
 import BantamNN
 import BantamPipeline
 
@@ -15,7 +16,7 @@ struct GenerateCommand: ParsableCommand {
             tokenizers are found next to the files (tokenizer/ and tokenizer_2/ folders, as in the diffusers \
             repository) or given with --tokenizers. The same seed gives the same initial noise as diffusers \
             and ComfyUI with a CPU generator. The PNG's "parameters" text is the A1111/Forge format; a \
-            "bantam" text holds the full settings and timings. Runs on the CPU in this build.
+            "bantam" text holds the full settings and timings. Runs on the GPU when CUDA works (--device), else on the CPU.
             """
     )
 
@@ -43,7 +44,7 @@ struct GenerateCommand: ParsableCommand {
     var noise: String?
     @Option(name: .long, help: "Compute precision: stored (as in the files), bf16, f16 or f32.") var precision = "stored"
     @Option(name: .long, help: "Where to write the PNG (default: flux-<seed>.png).") var out: String?
-    @OptionGroup var threadOptions: ThreadOptions
+    @OptionGroup var deviceOptions: DeviceOptions
 
     func validate() throws {
         for (name, value) in [("--width", width), ("--height", height)] where value < 16 || value % 16 != 0 || value > 16384 {
@@ -86,9 +87,10 @@ struct GenerateCommand: ParsableCommand {
             let files = try FluxModelFiles.resolve(model: model, clip: clip, t5: t5, vae: vae, tokenizers: tokenizers,
                                                    configs: configs)
             console.line("Model: \(files.transformer.detected.summary) from \(files.transformer.path)")
-            let backend = threadOptions.backend
+            let (backend, note) = try deviceOptions.backend()
+            if let note { console.line(note) }
             let pipeline = try FluxPipeline(files: files, backend: backend, precision: try parsedPrecision())
-            console.line("Loaded in \(Format.seconds(pipeline.loadSeconds)) (\(backend.name), \(backend.threads) threads, \(pipeline.computeDType))")
+            console.line("Loaded in \(Format.seconds(pipeline.loadSeconds)) (\(BackendDescription.of(backend)), \(pipeline.computeDType))")
             // 2. The request.
             var request = GenerationRequest(prompt: prompt, negativePrompt: negativePrompt, width: width, height: height,
                                             steps: steps, guidance: guidance, trueCFG: trueCFG, seed: seedValue, t5Length: t5Length)
@@ -111,9 +113,13 @@ struct GenerateCommand: ParsableCommand {
             }
             // 4. The PNG, written atomically.
             let text = GenerationMetadata.pngText(result, files: files, guidanceDistilled: pipeline.isGuidanceDistilled,
-                                                  device: "\(backend.name) (\(backend.threads) threads)", version: "bantam \(BantamVersion.current)")
+                                                  device: BackendDescription.of(backend), version: "bantam \(BantamVersion.current)")
             try AtomicFile.write(PNGEncoder.encode(rgb: result.rgb, width: result.width, height: result.height, text: text), to: path)
             let t = result.timings
+            if let cuda = backend as? CUDABackend {
+                let stats = cuda.allocator.statistics
+                console.line("GPU memory: peak \(ByteFormat.bytes(stats.peakAllocatedBytes)) allocated, \(ByteFormat.bytes(stats.peakReservedBytes)) reserved")
+            }
             console.line("Wrote \(path) (encode \(Format.seconds(t.encode)), denoise \(Format.seconds(t.denoise)), decode \(Format.seconds(t.decode)))")
         } catch let error as CLIError {
             throw error
