@@ -1,6 +1,7 @@
 import ArgumentParser
 import BantamCore
 import BantamCPU
+import BantamCUDA
 import BantamNN
 import BantamPipeline
 import BantamQuant
@@ -16,7 +17,7 @@ struct GenerateCommand: ParsableCommand {
             tokenizers are found next to the files (tokenizer/ and tokenizer_2/ folders, as in the diffusers \
             repository) or given with --tokenizers. The same seed gives the same initial noise as diffusers \
             and ComfyUI with a CPU generator. The PNG's "parameters" text is the A1111/Forge format; a \
-            "bantam" text holds the full settings and timings. Runs on the CPU in this build.
+            "bantam" text holds the full settings and timings. Runs on the GPU when CUDA works (--device), else on the CPU.
             """
     )
 
@@ -45,7 +46,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .long, help: "stored (as in the files), bf16, f16 or f32; or a per-component policy that quantizes on load, e.g. transformer=nf4 or transformer=fp8,t5=fp8 (see bantam quantize --help).")
     var precision = "stored"
     @Option(name: .long, help: "Where to write the PNG (default: flux-<seed>.png).") var out: String?
-    @OptionGroup var threadOptions: ThreadOptions
+    @OptionGroup var deviceOptions: DeviceOptions
 
     func validate() throws {
         for (name, value) in [("--width", width), ("--height", height)] where value < 16 || value % 16 != 0 || value > 16384 {
@@ -105,9 +106,10 @@ struct GenerateCommand: ParsableCommand {
             let files = try FluxModelFiles.resolve(model: model, clip: clip, t5: t5, vae: vae, tokenizers: tokenizers,
                                                    configs: configs)
             console.line("Model: \(files.transformer.detected.summary) from \(files.transformer.path)")
-            let backend = threadOptions.backend
+            let (backend, note) = try deviceOptions.backend()
+            if let note { console.line(note) }
             let pipeline = try loadPipeline(files, on: backend)
-            console.line("Loaded in \(Format.seconds(pipeline.loadSeconds)) (\(backend.name), \(backend.threads) threads, \(pipeline.computeDType))")
+            console.line("Loaded in \(Format.seconds(pipeline.loadSeconds)) (\(BackendDescription.of(backend)), \(pipeline.computeDType))")
             console.line("Transformer Linear weights: \(pipeline.transformerFormats), activations \(pipeline.computeDType)")
             // 2. The request.
             var request = GenerationRequest(prompt: prompt, negativePrompt: negativePrompt, width: width, height: height,
@@ -131,9 +133,13 @@ struct GenerateCommand: ParsableCommand {
             }
             // 4. The PNG, written atomically.
             let text = GenerationMetadata.pngText(result, files: files, guidanceDistilled: pipeline.isGuidanceDistilled,
-                                                  device: "\(backend.name) (\(backend.threads) threads)", version: "bantam \(BantamVersion.current)")
+                                                  device: BackendDescription.of(backend), version: "bantam \(BantamVersion.current)")
             try AtomicFile.write(PNGEncoder.encode(rgb: result.rgb, width: result.width, height: result.height, text: text), to: path)
             let t = result.timings
+            if let cuda = backend as? CUDABackend {
+                let stats = cuda.allocator.statistics
+                console.line("GPU memory: peak \(ByteFormat.bytes(stats.peakAllocatedBytes)) allocated, \(ByteFormat.bytes(stats.peakReservedBytes)) reserved")
+            }
             console.line("Wrote \(path) (encode \(Format.seconds(t.encode)), denoise \(Format.seconds(t.denoise)), decode \(Format.seconds(t.decode)))")
         } catch let error as CLIError {
             throw error
