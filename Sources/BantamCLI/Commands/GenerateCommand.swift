@@ -139,6 +139,15 @@ struct GenerateCommand: ParsableCommand {
             if let cuda = backend as? CUDABackend {
                 let stats = cuda.allocator.statistics
                 console.line("GPU memory: peak \(ByteFormat.bytes(stats.peakAllocatedBytes)) allocated, \(ByteFormat.bytes(stats.peakReservedBytes)) reserved")
+                // Which quantized compute path ran, and why (FP8 calls counted per path by the GEMM engine).
+                let fp8 = try cuda.gemmEngine().statistics.fp8Paths
+                if !fp8.isEmpty {
+                    let calls = fp8.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+                    console.line("FP8 linears: \(calls) calls (this GPU: \(cuda.device.precision.fp8Path))")
+                }
+                if pipeline.transformerFormats.contains("nf4") {
+                    console.line("NF4 linears: dequantized to \(pipeline.computeDType) per call, then the \(pipeline.computeDType) GEMM (no fused NF4 kernel yet)")
+                }
             }
             console.line("Wrote \(path) (encode \(Format.seconds(t.encode)), denoise \(Format.seconds(t.denoise)), decode \(Format.seconds(t.decode)))")
         } catch let error as CLIError {
