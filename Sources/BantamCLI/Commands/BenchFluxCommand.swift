@@ -161,7 +161,8 @@ struct BenchFluxCommand: ParsableCommand {
             let model = try FluxTransformer(config: config, loader: loader)
             try loader.finish()
             let stored = model.imgIn.weight.dtype
-            return (model, "\(weights) (\(layout) layout)", compute ?? (stored.isFloat8 ? .bf16 : stored))
+            // A quantized first layer (FP8, or NF4 stored as u4) computes in bf16.
+            return (model, "\(weights) (\(layout) layout)", compute ?? (stored.isComputeFloat ? stored : .bf16))
         }
         var config = FluxTransformerConfig.flux1(guidanceEmbed: synthetic == "dev")
         if let double { config.doubleBlocks = double }
