@@ -184,7 +184,7 @@ function showResult(job) {
   const last = job.images[job.images.length - 1];
   if (job.status === "succeeded" && last) {
     img.src = last.url;
-    img.className = "";
+    img.className = last.width < 256 ? "small" : "";
     img.hidden = false;
     img.alt = job.parameters.prompt;
     $("stage-caption").textContent = describe(job.parameters, last.seed) + ` · ${seconds(job.seconds)}`;
@@ -219,7 +219,10 @@ function connectEvents() {
         showResult(job);
       }
     }
-    if (["succeeded", "cancelled", "failed", "interrupted"].includes(job.status) && job.images.length) refreshGallery();
+    if (["succeeded", "cancelled", "failed", "interrupted"].includes(job.status)) {
+      if (job.images.length) refreshGallery();
+      refreshResources();
+    }
   });
   source.addEventListener("deleted", () => refreshGallery());
 }

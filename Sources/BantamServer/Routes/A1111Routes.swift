@@ -98,6 +98,9 @@ struct A1111Routes {
                          "options": ["scheduler": "simple"]]])
         }
 
+        // Clients (webuiapi) ask which scripts exist to decide what to send; there are none.
+        router.get("/sdapi/v1/scripts") { _, _ in Reply.json(["txt2img": [], "img2img": []]) }
+
         router.get("/sdapi/v1/schedulers") { _, _ in
             Reply.json([["name": "simple", "label": "Simple", "aliases": nil, "default_rho": -1, "need_inner_model": false]])
         }

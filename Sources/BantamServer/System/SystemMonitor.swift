@@ -100,7 +100,7 @@ public struct ProcSystemMonitor: SystemMonitor {
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
             let parts = line.split(separator: ":", maxSplits: 1)
             guard parts.count == 2 else { continue }
-            let fields = parts[1].split(separator: " ")
+            let fields = parts[1].split(whereSeparator: { $0 == " " || $0 == "\t" })
             if let number = fields.first.flatMap({ Int($0) }), fields.count == 2, fields[1] == "kB" {
                 values[String(parts[0])] = number * 1024
             }
