@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "BantamIO", targets: ["BantamIO"]),
         .library(name: "BantamNN", targets: ["BantamNN"]),
         .library(name: "BantamPipeline", targets: ["BantamPipeline"]),
+        .library(name: "BantamCUDA", targets: ["BantamCUDA"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -44,7 +45,14 @@ let package = Package(
         // FLUX transformer, CLIP and T5 text encoders, the FLUX autoencoder; one weight map per layout.
         .target(name: "BantamModels", dependencies: ["BantamCore", "BantamNN", "BantamIO", "BantamJSON"]),
         // Schedulers, torch-compatible noise, the FLUX text-to-image pipeline, PNG output.
-        .target(name: "BantamPipeline", dependencies: ["BantamCore", "BantamNN", "BantamIO", "BantamModels", "BantamTokenizers"]),
+        .target(name: "BantamPipeline", dependencies: ["BantamCore", "BantamNN", "BantamIO", "BantamJSON", "BantamModels", "BantamTokenizers"]),
+        // NVIDIA GPUs through the driver API, NVRTC and cuBLASLt, all loaded with dlopen at run time (no
+        // CUDA headers or libraries at build time): device memory, streams, kernels compiled at first use.
+        .target(name: "BantamCUDA", dependencies: ["BantamCore"], exclude: ["README.md"],
+                plugins: ["EmbedKernelSources"]),
+        // Build tool: turns Sources/BantamCUDA/Kernels/cuda/*.cu(h) into a Swift string table at build time.
+        .executableTarget(name: "EmbedKernelSourcesTool", path: "Plugins/EmbedKernelSourcesTool"),
+        .plugin(name: "EmbedKernelSources", capability: .buildTool(), dependencies: ["EmbedKernelSourcesTool"]),
         // The web console and HTTP APIs: job queue and workers, history (SQLite), native and A1111 routes.
         // The console's files (Assets/) are compiled in by the EmbedAssets plugin.
         .target(name: "BantamServer", dependencies: [
@@ -62,7 +70,7 @@ let package = Package(
         .plugin(name: "EmbedAssets", capability: .buildTool(), dependencies: ["EmbedAssetsTool"]),
         // The `bantam` subcommands, as a library so tests can drive them in process.
         .target(name: "BantamCLI", dependencies: [
-            "BantamCore", "BantamCPU", "BantamIO", "BantamPipeline", "BantamServer",
+            "BantamCore", "BantamCPU", "BantamIO", "BantamPipeline", "BantamCUDA", "BantamServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -80,7 +88,8 @@ let package = Package(
         .testTarget(name: "BantamTokenizersTests", dependencies: ["BantamTokenizers", "BantamJSON", "BantamTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "BantamModelsTests", dependencies: ["BantamModels", "BantamNN", "BantamIO", "BantamCore", "BantamCPU", "BantamTestSupport"]),
-        .testTarget(name: "BantamPipelineTests", dependencies: ["BantamPipeline", "BantamModels", "BantamNN", "BantamIO", "BantamCore", "BantamCPU", "BantamTestSupport"]),
+        .testTarget(name: "BantamPipelineTests", dependencies: ["BantamPipeline", "BantamModels", "BantamNN", "BantamIO", "BantamJSON", "BantamCore", "BantamCPU", "BantamTestSupport"]),
+        .testTarget(name: "BantamCUDATests", dependencies: ["BantamCUDA", "BantamCore", "BantamCPU", "BantamTestSupport"]),
         .testTarget(name: "BantamServerTests", dependencies: [
             "BantamServer", "BantamJSON",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -90,6 +99,6 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "BantamCLITests", dependencies: ["BantamCLI", "BantamIO", "BantamCore", "BantamCPU"]),
+        .testTarget(name: "BantamCLITests", dependencies: ["BantamCLI", "BantamIO", "BantamCore", "BantamCPU", "BantamPipeline", "BantamTestSupport"]),
     ]
 )

@@ -10,7 +10,7 @@ public struct BantamCommand: AsyncParsableCommand {
             2 bad command line; 3 not available in this build yet.
             """,
         version: "bantam \(BantamVersion.current)",
-        subcommands: [InspectCommand.self, BenchCommand.self, DemoCommand.self, ServeCommand.self]
+        subcommands: [GenerateCommand.self, InspectCommand.self, BenchCommand.self, DemoCommand.self, DoctorCommand.self, ServeCommand.self]
     )
     public init() {}
 }

@@ -1,27 +1,14 @@
 import BantamCore
 import BantamCPU
 
-/// Times the CPU backend's matrix product, for `bantam bench cpu` and the demo.
-///
-/// One warm-up run, then the median of `repeats` timed runs of `matmul` on random [m, k] · [k, n] inputs;
-/// GFLOP/s counts 2·m·n·k operations. It goes through the public op layer, so it measures what any caller
-/// gets. (The GEMM work adds `CPUBenchmark.matmul(m:n:k:dtype:threads:repeats:)` with the same
-/// definition; once that is in the tree this can call it instead.)
+/// Times the CPU backend's matrix product, for `bantam bench cpu` and the demo: `CPUBenchmark.matmul`
+/// (random inputs, one warm-up, the median of `repeats` runs; GFLOP/s counts 2·m·n·k) with the backend's
+/// thread count and GEMM kernel.
 enum MatmulTiming {
     static func measure(m: Int, n: Int, k: Int, dtype: DType, backend: CPUBackend,
                         repeats: Int) throws -> (seconds: Double, gflops: Double) {
-        var rng = DemoRandom(seed: 0xB0A7)
-        let a = try Tensor(rng.uniforms(m * k), shape: [m, k], dtype: dtype, on: backend)
-        let b = try Tensor(rng.uniforms(k * n), shape: [k, n], dtype: dtype, on: backend)
-        _ = try matmul(a, b)
-        var times: [Double] = []
-        for _ in 0..<max(1, repeats) {
-            let (_, seconds) = try Clock.time { try matmul(a, b) }
-            times.append(seconds)
-        }
-        times.sort()
-        let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
-        return (median, 2 * Double(m) * Double(n) * Double(k) / median / 1e9)
+        try CPUBenchmark.matmul(m: m, n: n, k: k, dtype: dtype, threads: backend.threads, repeats: repeats,
+                                kernel: backend.gemmKernel)
     }
 }
 

@@ -68,7 +68,7 @@ extension CPUBackend {
                 let kT = MatrixOperand(base: kBase.value + bh * lk * d * kWidth, dtype: k.dtype,
                                        rowStride: 1, colStride: d)
                 Gemm.multiply(m: rows, n: keys, k: d, a: qBlock, b: kT, c: scores.buffer, ldc: keys,
-                              accumulate: false, threads: 1)
+                              accumulate: false, threads: 1, kernel: gemmKernel)
 
                 // Softmax numerators in place, row by row.
                 for r in 0..<rows {
@@ -102,7 +102,7 @@ extension CPUBackend {
                 let vMatrix = MatrixOperand(base: vBase.value + bh * lk * dv * vWidth, dtype: v.dtype,
                                             rowStride: dv, colStride: 1)
                 Gemm.multiply(m: rows, n: dv, k: keys, a: p, b: vMatrix, c: values.buffer, ldc: dv,
-                              accumulate: false, threads: 1)
+                              accumulate: false, threads: 1, kernel: gemmKernel)
                 for r in 0..<rows {
                     let o = values.buffer + r * dv
                     let sum = sums[r]

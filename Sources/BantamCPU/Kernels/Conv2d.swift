@@ -77,7 +77,7 @@ extension CPUBackend {
                     let base = output.value + (firstOut * pixels + p0) * outWidth
                     (c, ldc) = (base.assumingMemoryBound(to: Float.self), pixels)
                 }
-                Gemm.multiply(m: g.groupOut, n: count, k: g.k, a: a, b: b, c: c, ldc: ldc, accumulate: false, threads: 1)
+                Gemm.multiply(m: g.groupOut, n: count, k: g.k, a: a, b: b, c: c, ldc: ldc, accumulate: false, threads: 1, kernel: gemmKernel)
 
                 for oc in 0..<g.groupOut {
                     let row = c + oc * ldc

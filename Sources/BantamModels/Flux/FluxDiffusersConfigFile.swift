@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import BantamCore
 import BantamIO
 import BantamJSON
@@ -16,14 +11,10 @@ enum FluxDiffusersConfigFile {
     static func axesDims(near source: any TensorSource) throws -> [Int]? {
         guard let checkpoint = source as? Checkpoint else { return nil }
         guard let anchor = checkpoint.indexPath ?? checkpoint.files.first?.path else { return nil }
-        let path = folder(of: anchor) + "/config.json"
-        guard let bytes = try read(path) else { return nil }
+        let path = SmallFile.join(SmallFile.folder(of: anchor), "config.json")
+        guard SmallFile.isFile(path) else { return nil }
         let root: JSONValue
-        do {
-            root = try bytes.withUnsafeBytes { try JSONParser.parse($0) }
-        } catch {
-            throw FluxConfigError("\(path): \(error)")
-        }
+        do { root = try SmallFile.json(at: path) } catch { throw FluxConfigError(error.message) }
         guard let object = root.objectValue else {
             throw FluxConfigError("\(path): expected a JSON object, found \(root.typeName)")
         }
@@ -37,31 +28,5 @@ enum FluxDiffusersConfigFile {
             }
             return n
         }
-    }
-
-    /// The folder part of a path ("." for a bare name).
-    static func folder(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
-    }
-
-    /// The whole file, nil when it does not exist; other failures throw.
-    private static func read(_ path: String) throws -> [UInt8]? {
-        guard let file = fopen(path, "rb") else {
-            if errno == ENOENT || errno == ENOTDIR { return nil }
-            throw FluxConfigError("\(path): cannot open (errno \(errno))")
-        }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = fread(&chunk, 1, chunk.count, file)
-            if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
-            if n < chunk.count {
-                if ferror(file) != 0 { throw FluxConfigError("\(path): read error") }
-                break
-            }
-        }
-        return bytes
     }
 }

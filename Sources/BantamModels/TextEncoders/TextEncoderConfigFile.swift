@@ -1,9 +1,4 @@
 import BantamJSON
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The fields of a Hugging Face `config.json` (transformers' `CLIPTextConfig`, `T5Config`), read with typed
 /// getters that return nil for an absent key and throw, naming the file and key, for a value of the
@@ -84,30 +79,10 @@ struct TextEncoderConfigFile: Sendable {
         TextEncoderError("\(origin): '\(key)' is \(value.brief); expected \(expected)")
     }
 
-    /// The whole file as UTF-8 text (POSIX calls; no Foundation).
+    /// The whole file as UTF-8 text.
     static func readText(_ path: String) throws -> String {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            throw TextEncoderError("cannot open \(path): \(String(cString: strerror(errno))); check the path")
+        do { return try SmallFile.text(at: path, maxSize: 1 << 24) } catch {
+            throw TextEncoderError(error.message + "; expected a config.json")
         }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw TextEncoderError("cannot read \(path): \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-            guard bytes.count <= 1 << 24 else {
-                throw TextEncoderError("\(path) is larger than 16 MiB; a config.json is a few hundred bytes")
-            }
-        }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw TextEncoderError("\(path) is not UTF-8 text; expected a config.json")
-        }
-        return text
     }
 }

@@ -1,9 +1,4 @@
 import BantamJSON
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The fields of a diffusers `AutoencoderKL` `config.json` (`vae/config.json` of a pipeline folder) that
 /// the weights cannot tell: GroupNorm groups and the latent scale/shift, plus the structural fields, which
@@ -79,20 +74,7 @@ public struct DiffusersAutoencoderConfig: Sendable, Equatable {
 
 /// The whole file at `path` as UTF-8 text (configs are small; a cap keeps a wrong path from reading GBs).
 private func readConfigText(_ path: String, limit: Int = 1 << 20) throws -> String {
-    guard let file = fopen(path, "rb") else {
-        throw AutoencoderError("\(path): cannot open (\(String(cString: strerror(errno)))); give the diffusers vae/config.json")
+    do { return try SmallFile.text(at: path, maxSize: limit) } catch {
+        throw AutoencoderError(error.message + "; give the diffusers vae/config.json")
     }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let read = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-        if read == 0 { break }
-        bytes += chunk[0..<read]
-        if bytes.count > limit {
-            throw AutoencoderError("\(path): larger than \(limit) bytes; not a config.json")
-        }
-    }
-    if ferror(file) != 0 { throw AutoencoderError("\(path): read error") }
-    return String(decoding: bytes, as: UTF8.self)
 }

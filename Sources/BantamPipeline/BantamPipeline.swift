@@ -1,1 +1,0 @@
-/// Pipelines: schedulers, torch-compatible noise, FLUX text-to-image, image output.
