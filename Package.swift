@@ -56,11 +56,12 @@ let package = Package(
         // The web console and HTTP APIs: job queue and workers, history (SQLite), native and A1111 routes.
         // The console's files (Assets/) are compiled in by the EmbedAssets plugin.
         .target(name: "BantamServer", dependencies: [
-            "BantamCore", "BantamIO", "BantamJSON", "BantamPipeline",
+            "BantamCore", "BantamNN", "BantamIO", "BantamJSON", "BantamModels", "BantamPipeline",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -91,7 +92,7 @@ let package = Package(
         .testTarget(name: "BantamPipelineTests", dependencies: ["BantamPipeline", "BantamModels", "BantamNN", "BantamIO", "BantamJSON", "BantamCore", "BantamCPU", "BantamTestSupport"]),
         .testTarget(name: "BantamCUDATests", dependencies: ["BantamCUDA", "BantamCore", "BantamCPU", "BantamTestSupport"]),
         .testTarget(name: "BantamServerTests", dependencies: [
-            "BantamServer", "BantamJSON",
+            "BantamServer", "BantamJSON", "BantamPipeline", "BantamCore", "BantamCPU", "BantamTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BantamCUDA
 import BantamServer
 import Logging
 #if canImport(Glibc)
@@ -51,15 +52,17 @@ struct ServeCommand: AsyncParsableCommand {
             lock = try DataFolderLock(folder: dataFolder)
             let store = try SQLiteJobStore(path: BantamServer.Files.join(dataFolder, "history.sqlite"))
             let images = try DiskImageStore(directory: BantamServer.Files.join(dataFolder, "images"))
-            let catalog = DirectoryModelCatalog(directory: models) { id, path in ServerGeneratorFactory.inspect(id: id, path: path) }
+            let catalog = DirectoryModelCatalog(directory: models) { id, path in FluxModelInspector.inspect(id: id, path: path) }
             let backend = threadOptions.backend
             let device = ComputeDevice(kind: .cpu, index: 0, name: "CPU (\(backend.threads) threads)")
             let generator: any ImageGenerator = fakeGenerator
-                ? FakeImageGenerator(stepDelay: .milliseconds(40)) : ServerGeneratorFactory.make(backend: backend, version: version)
+                ? FakeImageGenerator(stepDelay: .milliseconds(40))
+                : FluxImageGenerator(version: version) { _ in backend }
             let jobs = JobManager(store: store, images: images, generator: generator, catalog: catalog, devices: [device],
                                   log: { message in Console.errors.line("bantam serve: \(message)") })
             let (requeued, interrupted) = try await jobs.start()
-            services = ServerServices(jobs: jobs, system: ProcSystemMonitor())
+            let (gpus, gpuNote) = Self.gpus()
+            services = ServerServices(jobs: jobs, system: ProcSystemMonitor(gpus: { gpus }, gpuNote: gpuNote))
             console.line("History: \(dataFolder) (\(requeued) queued job(s) resumed, \(interrupted) interrupted job(s) marked)")
             let usable = catalog.models(refresh: true).filter(\.usable)
             if usable.isEmpty {
@@ -88,6 +91,21 @@ struct ServeCommand: AsyncParsableCommand {
             withExtendedLifetime(lock) {}
         } catch {
             throw CLIError("cannot serve on \(host):\(port): \(error); is another server using the port? Try --port")
+        }
+    }
+
+    /// The machine's NVIDIA GPUs for the resource panel. The CUDA backend has no kernels for the FLUX
+    /// pipeline yet, so the workers run on the CPU whatever is found; the note says so.
+    static func gpus() -> ([GPUStatus], String) {
+        switch CUDARuntime.shared {
+        case .failure(let why):
+            let short = why.reason.split(separator: ":").first.map(String.init) ?? why.reason   // "no NVIDIA driver"
+            return ([], "no CUDA GPU (\(short)): jobs run on the CPU")
+        case .success(let runtime):
+            let list = (0..<runtime.deviceCount).compactMap { ordinal in
+                (try? CUDADeviceInfo(runtime: runtime, ordinal: ordinal)).map { GPUStatus(name: $0.name, memoryTotal: $0.totalMemory) }
+            }
+            return (list, "the CUDA backend cannot run the FLUX pipeline yet: jobs run on the CPU")
         }
     }
 

@@ -313,9 +313,8 @@ async function refreshResources() {
         rows.push(["VRAM used", `${bytes(g.vram_used)} of ${bytes(g.vram_total)}`]);
         rows.push(["VRAM peak", bytes(g.vram_peak)]);
       });
-    } else {
-      rows.push(["GPU", s.gpu_note || "none"]);
     }
+    if (s.gpu_note) rows.push([s.gpus.length ? "Note" : "GPU", s.gpu_note]);
     rows.push(["CPU", `${s.cpu.name} (${s.cpu.threads} threads)`]);
     rows.push(["RAM used", `${bytes(s.ram.used)} of ${bytes(s.ram.total)}`]);
     rows.push(["Server", `${bytes(s.process.resident)} (peak ${bytes(s.process.peak)})`]);

@@ -24,7 +24,7 @@ public struct SystemSnapshot: Sendable, Equatable {
     public var cpuName: String
     public var cpuThreads: Int
     public var gpus: [GPUStatus]
-    /// Why there is no GPU, when there is none.
+    /// What runs where (no GPU, or a GPU the jobs cannot use yet).
     public var gpuNote: String?
     public var ramTotal: Int?
     public var ramAvailable: Int?
@@ -89,7 +89,7 @@ public struct ProcSystemMonitor: SystemMonitor {
         let status = Self.keyedKilobytes("/proc/self/status")
         let gpuList = gpus()
         return SystemSnapshot(cpuName: cpuName, cpuThreads: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), gpus: gpuList,
-                              gpuNote: gpuList.isEmpty ? gpuNote : nil, ramTotal: meminfo["MemTotal"],
+                              gpuNote: gpuNote, ramTotal: meminfo["MemTotal"],
                               ramAvailable: meminfo["MemAvailable"], processResident: status["VmRSS"], processPeak: status["VmHWM"])
     }
 
