@@ -23,13 +23,14 @@ struct DoctorTests {
         #expect(r.err.hasPrefix("error: --vram 'lots' is not a size"))
     }
 
-    /// The whole table runs with the CPU standing in for the device: every row builds its inputs, runs and
-    /// compares (so a broken row is caught on machines without a GPU).
+    /// The table runs with the CPU standing in for the device: every row builds its inputs, runs and
+    /// compares (so a broken row is caught on machines without a GPU). The model-sized rows are left out
+    /// (seconds each on the CPU); their names are still checked.
     @Test func tableRunsWithCPUAsDevice() {
         let seed = UInt64.random(in: 0...UInt64.max)
-        let results = SelfTest.run(SelfTestCases.all, device: CPUBackend(threads: 2), seed: seed)
-        #expect(results.count == SelfTestCases.all.count)
-        #expect(Set(results.map(\.name)).count == results.count, "row names must be unique")
+        let results = SelfTest.run(SelfTestCases.standard, device: CPUBackend(threads: 2), seed: seed)
+        #expect(results.count == SelfTestCases.standard.count)
+        #expect(Set(SelfTestCases.all.map(\.name)).count == SelfTestCases.all.count, "row names must be unique")
         for r in results {
             #expect(r.status == .pass, "seed \(seed): \(r.name): \(r.detail)")
             #expect(r.maxError == 0, "\(r.name)")

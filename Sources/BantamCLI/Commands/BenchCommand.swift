@@ -5,6 +5,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Time the backends' kernels.",
-        subcommands: [BenchCPUCommand.self]
+        subcommands: [BenchCPUCommand.self, BenchGEMMCommand.self, BenchAttentionCommand.self, BenchMemoryCommand.self]
     )
 }

@@ -6,8 +6,12 @@ import BantamCore
 /// Every row draws fresh random inputs, runs on the device with poisoned fresh memory (0xFF bytes: NaN in
 /// every float type), and compares with the CPU backend. Casts, copies and fills must match bit for bit.
 public enum SelfTestCases {
-    public static var all: [SelfTestCase] {
-        [transfers, casts, stridedCopies, integerCasts, specialValues, fills].flatMap { $0 }
+    public static var all: [SelfTestCase] { standard + fullSize }
+
+    /// Every row but the model-sized ones (which take seconds on the CPU reference).
+    public static var standard: [SelfTestCase] {
+        [transfers, casts, stridedCopies, integerCasts, specialValues, fills,
+         elementwise, norms, ropeRows, reductions, spatial, gemm, attention].flatMap { $0 }
     }
 
     static let floatTypes: [DType] = [.f32, .f16, .bf16, .f8e4m3fn, .f8e5m2]

@@ -8,7 +8,7 @@ import BantamCore
 /// Kernels are compiled with NVRTC for the GPU's exact architecture at first use (see Kernels/).
 ///
 /// Ops without a CUDA kernel yet answer false in `supports` and throw `TensorError.unsupported`
-/// (Pending.swift lists them); they never fall back to the CPU quietly.
+/// (`supports` answers false); they never fall back to the CPU quietly.
 public final class CUDABackend: Backend, @unchecked Sendable {
     public let name: String
     public let runtime: CUDARuntime
@@ -119,8 +119,16 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         switch op {
         case .copy, .fill:
             return !dtype.isPacked
+        case .attention:
+            return dtype == .f32 || dtype == .f16 || dtype == .bf16
+        case .matmul, .linear:
+            return gemmSupports(op, dtype: dtype)
+        case .unary, .binary, .affine, .layerNorm, .rmsNorm, .groupNorm, .softmax, .rope, .reduce, .embedding, .conv2d:
+            return dtype.isComputeFloat
+        case .upsampleNearest2d:
+            return !dtype.isPacked
         default:
-            // Kernel helpers: add each op here when its kernel lands (and delete its line in Pending.swift).
+            // Kernel helpers: add each op here when its kernel lands.
             return false
         }
     }

@@ -60,8 +60,26 @@ public protocol Backend: AnyObject, Sendable {
     func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, params: Conv2dParams, into out: Tensor) throws
     /// Nearest-neighbour upsampling of x [N, C, H, W] by an integer factor.
     func upsampleNearest2d(_ x: Tensor, factor: Int, into out: Tensor) throws
+    /// out [rows, N] = geluTanh(x [rows, K] · weightᵀ + bias): `linear` with GELU (tanh approximation) fused
+    /// where the backend can (cuBLASLt's epilogue). Default (Backend+Fused.swift): linear, then GELU.
+    func linearGELU(_ x: Tensor, weight: Tensor, bias: Tensor?, into out: Tensor) throws
     /// Reduces `axis` of x; out has that axis of size 1 and may be f32 for a low-precision x.
     func reduce(_ op: ReduceOp, _ x: Tensor, axis: Int, into out: Tensor) throws
     /// Rows of `table` [V, D] picked by integer `ids` (any shape) -> out [ids..., D].
     func embedding(ids: Tensor, table: Tensor, into out: Tensor) throws
+
+    // MARK: fused ops (defaults in Backend+FusedNorms.swift compose the kernels above)
+
+    /// out = (1 + scale)·LayerNorm(x) + shift (no affine LayerNorm; FLUX's adaLN): x [B, L, D] contiguous,
+    /// shift and scale [B, 1, D] views with stride 1 along D, all of x's dtype. The default rounds where the
+    /// composition does (each intermediate is a tensor of x's dtype); fused kernels must too.
+    func modulatedLayerNorm(_ x: Tensor, shift: Tensor, scale: Tensor, eps: Float, into out: Tensor) throws
+    /// out = x + gate·y: x, y [B, L, D] contiguous, gate [B, 1, D] with stride 1 along D (the gated residual
+    /// of FLUX blocks); gate·y is rounded to x's dtype before the sum, as in the composition.
+    func gatedResidual(_ x: Tensor, gate: Tensor, _ y: Tensor, into out: Tensor) throws
+    /// out = rope(rmsNorm(x, weight), cos, sin): x [B, H, L, D] with stride 1 along D (any strides over B,
+    /// H, L, e.g. q, k split from a fused projection), weight [D], cos, sin [L, D/2] contiguous; out
+    /// contiguous. The normalized x is rounded to x's dtype before the rotation, as in the composition.
+    func qkNormRope(_ x: Tensor, weight: Tensor, cos: Tensor, sin: Tensor, eps: Float, style: RopeStyle,
+                    into out: Tensor) throws
 }

@@ -30,12 +30,10 @@ extension FluxTransformer {
         return (try part(0), try part(1), try part(2))
     }
 
-    /// BFL `attention` (src/flux/math.py): RoPE on q and k (in f32 inside the op), scaled dot-product
-    /// attention with scale 1/sqrt(headDim) and no mask, then heads merged.
-    /// q, k, v [B, heads, L, headDim], pe [L, headDim/2] -> [B, L, heads·headDim]
-    static func attention(_ q: Tensor, _ k: Tensor, _ v: Tensor, pe: PositionEmbedding) throws -> Tensor {
-        let q = try rope(q, cos: pe.cos, sin: pe.sin, style: .interleaved)
-        let k = try rope(k, cos: pe.cos, sin: pe.sin, style: .interleaved)
+    /// BFL `attention` (src/flux/math.py) after RoPE (which `QKNorm.normRope` has applied to q and k, in f32
+    /// inside the op): scaled dot-product attention with scale 1/sqrt(headDim) and no mask, then heads merged.
+    /// q, k (rotated), v [B, heads, L, headDim] -> [B, L, heads·headDim]
+    static func attention(_ q: Tensor, _ k: Tensor, _ v: Tensor) throws -> Tensor {
         let x = try BantamCore.attention(q, k, v)                        // [B, H, L, D]
         let (b, h, l, d) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         return try x.permute(0, 2, 1, 3).reshape([b, l, h * d])          // "B H L D -> B L (H D)"
@@ -53,7 +51,7 @@ extension FluxTransformer {
 
         /// [B, L, hidden] -> [B, L, hidden]
         public func callAsFunction(_ x: Tensor) throws -> Tensor {
-            try layer2(try gelu(try layer0(x)))
+            try layer2(try layer0.gelu(x))                                 // linear + GELU fused
         }
     }
 }

@@ -43,12 +43,12 @@ extension FluxTransformer {
             let imgAttnOut = try attn.slice(axis: 1, textLength..<attn.shape[1])          // [B, Li, hidden]
 
             // 5. Image residuals: gated attention projection, then the gated MLP of the re-modulated stream.
-            var img = try img + imgMod1.gate * imgAttn.proj(imgAttnOut)
-            img = try img + imgMod2.gate * imgMlp(try imgMod2.modulate(try layerNorm(img, eps: Self.normEps)))
+            var img = try imgMod1.gated(img, try imgAttn.proj(imgAttnOut))
+            img = try imgMod2.gated(img, try imgMlp(try imgMod2.modulatedNorm(img, eps: Self.normEps)))
 
             // 6. Text residuals, likewise.
-            var txt = try txt + txtMod1.gate * txtAttn.proj(txtAttnOut)
-            txt = try txt + txtMod2.gate * txtMlp(try txtMod2.modulate(try layerNorm(txt, eps: Self.normEps)))
+            var txt = try txtMod1.gated(txt, try txtAttn.proj(txtAttnOut))
+            txt = try txtMod2.gated(txt, try txtMlp(try txtMod2.modulatedNorm(txt, eps: Self.normEps)))
             return (img, txt)
         }
 
@@ -56,24 +56,30 @@ extension FluxTransformer {
         /// -> [B, Lt + Li, hidden]
         private func jointAttention(img: Tensor, txt: Tensor, imgMod: ModulationOut, txtMod: ModulationOut,
                                     pe: PositionEmbedding) throws -> Tensor {
-            // 2. Image stream: [B, heads, Li, D] each.
-            let (imgQ, imgK, imgV) = try Self.streamQKV(img, mod: imgMod, attn: imgAttn, heads: heads)
+            // RoPE angles of each stream's positions in the joint sequence (text first): rows of pe.
+            let textLength = txt.shape[1], total = pe.cos.shape[0]
+            let txtPE = (cos: try pe.cos.slice(axis: 0, 0..<textLength), sin: try pe.sin.slice(axis: 0, 0..<textLength))
+            let imgPE = (cos: try pe.cos.slice(axis: 0, textLength..<total), sin: try pe.sin.slice(axis: 0, textLength..<total))
+            // 2. Image stream: [B, heads, Li, D] each, q and k normalized and rotated.
+            let (imgQ, imgK, imgV) = try Self.streamQKV(img, mod: imgMod, attn: imgAttn, heads: heads, pe: imgPE)
             // 3. Text stream: [B, heads, Lt, D] each.
-            let (txtQ, txtK, txtV) = try Self.streamQKV(txt, mod: txtMod, attn: txtAttn, heads: heads)
+            let (txtQ, txtK, txtV) = try Self.streamQKV(txt, mod: txtMod, attn: txtAttn, heads: heads, pe: txtPE)
             // 4. Attention over the joint sequence.
             let q = try concat([txtQ, imgQ], axis: 2)                                     // [B, heads, L, D]
             let k = try concat([txtK, imgK], axis: 2)
             let v = try concat([txtV, imgV], axis: 2)
-            return try FluxTransformer.attention(q, k, v, pe: pe)
+            return try FluxTransformer.attention(q, k, v)
         }
 
-        /// One stream: LayerNorm, modulate, project to q, k, v [B, heads, L, D], normalize q and k.
-        private static func streamQKV(_ x: Tensor, mod: ModulationOut, attn: SelfAttention,
-                                      heads: Int) throws -> (q: Tensor, k: Tensor, v: Tensor) {
-            let modulated = try mod.modulate(try layerNorm(x, eps: normEps))              // [B, L, hidden]
+        /// One stream: modulated LayerNorm, project to q, k, v [B, heads, L, D], QK norm + RoPE of q and k
+        /// with the stream's rows `pe` of the joint angle tables (RoPE acts per position, so rotating each
+        /// stream before the concatenation equals rotating the joint sequence).
+        private static func streamQKV(_ x: Tensor, mod: ModulationOut, attn: SelfAttention, heads: Int,
+                                      pe: PositionEmbedding) throws -> (q: Tensor, k: Tensor, v: Tensor) {
+            let modulated = try mod.modulatedNorm(x, eps: normEps)                        // [B, L, hidden]
             let (q, k, v) = try FluxTransformer.splitQKV(try attn.qkv(modulated), heads: heads)
-            let (qn, kn) = try attn.norm(q, k)
-            return (qn, kn, v)
+            let (qr, kr) = try attn.norm.normRope(q, k, pe: pe)
+            return (qr, kr, v)
         }
     }
 }

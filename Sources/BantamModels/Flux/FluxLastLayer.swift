@@ -21,7 +21,7 @@ extension FluxTransformer {
         public func callAsFunction(_ x: Tensor, vec: Tensor) throws -> Tensor {
             let parts = try adaLNModulation(try silu(vec)).chunk(2, axis: 1)        // 2 × [B, hidden]
             let shift = try parts[0].unsqueeze(1), scale = try parts[1].unsqueeze(1)   // [B, 1, hidden]
-            let modulated = try (1 + scale) * layerNorm(x, eps: Self.normEps) + shift
+            let modulated = try modulatedLayerNorm(x, shift: shift, scale: scale, eps: Self.normEps)
             return try linear(modulated)
         }
     }

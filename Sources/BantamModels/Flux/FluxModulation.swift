@@ -13,6 +13,17 @@ extension FluxTransformer {
         public func modulate(_ x: Tensor) throws -> Tensor {
             try (1 + scale) * x + shift
         }
+
+        /// x [B, L, hidden] -> (1 + scale) · LayerNorm(x) + shift (no affine parameters), one fused op:
+        /// the same values as `modulate(layerNorm(x, eps:))`.
+        public func modulatedNorm(_ x: Tensor, eps: Float) throws -> Tensor {
+            try modulatedLayerNorm(x, shift: shift, scale: scale, eps: eps)
+        }
+
+        /// x + gate · y for x, y [B, L, hidden] (the gated residual), one fused op.
+        public func gated(_ x: Tensor, _ y: Tensor) throws -> Tensor {
+            try gatedResidual(x, gate: gate, y)
+        }
     }
 
     /// BFL `Modulation` (src/flux/modules/layers.py): `lin(silu(vec))` cut into chunks of `hidden` in the

@@ -23,5 +23,17 @@ extension FluxTransformer {
         public func callAsFunction(_ q: Tensor, _ k: Tensor) throws -> (Tensor, Tensor) {
             (try queryNorm(q), try keyNorm(k))
         }
+
+        /// q, k [B, heads, L, headDim] (views are read in place) -> normalized and rotated by the RoPE angles
+        /// of their L positions, cos and sin [L, headDim/2]: `rope(norm(x))` as one fused op each.
+        public func normRope(_ q: Tensor, _ k: Tensor, pe: PositionEmbedding) throws -> (Tensor, Tensor) {
+            func apply(_ norm: RMSNorm, _ x: Tensor) throws -> Tensor {
+                guard let weight = norm.weight else {
+                    return try rope(try norm(x), cos: pe.cos, sin: pe.sin, style: .interleaved)
+                }
+                return try qkNormRope(x, weight: weight, cos: pe.cos, sin: pe.sin, eps: norm.eps, style: .interleaved)
+            }
+            return (try apply(queryNorm, q), try apply(keyNorm, k))
+        }
     }
 }

@@ -44,24 +44,24 @@ extension FluxTransformer {
         public func callAsFunction(_ x: Tensor, vec: Tensor, pe: PositionEmbedding) throws -> Tensor {
             // 1. Modulation (shift, scale, gate) and the modulated LayerNorm.
             let mod = try modulation(vec)[0]
-            let xMod = try mod.modulate(try layerNorm(x, eps: Self.normEps))              // [B, L, hidden]
+            let xMod = try mod.modulatedNorm(x, eps: Self.normEps)                        // [B, L, hidden]
 
             // 2. Attention branch: linear1's qkv rows, QK norm, RoPE, attention.
             let attn = try attentionBranch(xMod, pe: pe)                                  // [B, L, hidden]
 
             // 3. MLP branch: linear1's MLP rows, GELU (tanh).
-            let mlp = try gelu(try mlpPart(xMod))                                         // [B, L, mlpHidden]
+            let mlp = try mlpPart.gelu(xMod)                                              // [B, L, mlpHidden]
 
             // 4. linear2(cat(attn, mlp)) behind the gate, added to the residual.
             let output = try linear2(try concat([attn, mlp], axis: 2))                    // [B, L, hidden]
-            return try x + mod.gate * output
+            return try mod.gated(x, output)
         }
 
         /// xMod [B, L, hidden] -> attention output [B, L, hidden]
         private func attentionBranch(_ xMod: Tensor, pe: PositionEmbedding) throws -> Tensor {
             let (q, k, v) = try FluxTransformer.splitQKV(try qkvPart(xMod), heads: heads)   // [B, heads, L, D]
-            let (qn, kn) = try norm(q, k)
-            return try FluxTransformer.attention(qn, kn, v, pe: pe)
+            let (qr, kr) = try norm.normRope(q, k, pe: pe)                                  // QK norm + RoPE
+            return try FluxTransformer.attention(qr, kr, v)
         }
     }
 }

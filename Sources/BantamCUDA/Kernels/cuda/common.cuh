@@ -277,3 +277,130 @@ __device__ __forceinline__ Index bt_offset(Index i, const i64* sizes, const i64*
     }
     return offset;
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Vectors and row reductions, shared by the element-wise, norm, softmax, rope and reduce families.
+
+template <typename A, typename B> struct BtSame { static constexpr bool value = false; };
+template <typename A> struct BtSame<A, A> { static constexpr bool value = true; };
+
+// Two floats to two bf16 / f16 in one instruction (cvt.rn.{bf16x2,f16x2}.f32, sm_80+): round to nearest
+// even like the scalar conversions above, which they equal for every non-NaN input (overflow and
+// subnormals included). The hardware writes a canonical NaN, so a pair holding a NaN takes the scalar
+// path to keep the CPU backend's NaN bits. `lo` lands in the low half.
+__device__ __forceinline__ u32 bt_pack_bf16(float lo, float hi) {
+    if ((lo != lo) | (hi != hi)) return (u32)bt_f32_to_bf16(lo) | ((u32)bt_f32_to_bf16(hi) << 16);
+    u32 r;
+    asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(hi), "f"(lo));
+    return r;
+}
+__device__ __forceinline__ u32 bt_pack_f16(float lo, float hi) {
+    if ((lo != lo) | (hi != hi)) return (u32)bt_f32_to_f16(lo) | ((u32)bt_f32_to_f16(hi) << 16);
+    u32 r;
+    asm("cvt.rn.f16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(hi), "f"(lo));
+    return r;
+}
+
+// N consecutive elements of traits TT as f32: one load or store of N·sizeof(T) bytes (16 for the
+// vectorized kernels: 4 f32 or 8 f16/bf16). The pointer must be aligned to N·sizeof(T). Stores of an even
+// number of f16/bf16 convert pairs with one instruction (bt_pack_*).
+template <typename TT, int N>
+struct BtVec {
+    typedef typename TT::T T;
+    struct alignas(sizeof(T) * N) Raw { T v[N]; };
+    static __device__ __forceinline__ void load(const T* p, float (&out)[N]) {
+        const Raw r = *reinterpret_cast<const Raw*>(p);
+#pragma unroll
+        for (int k = 0; k < N; ++k) out[k] = TT::to_f32(r.v[k]);
+    }
+    static __device__ __forceinline__ void store(T* p, const float (&in)[N]) {
+        if constexpr ((BtSame<TT, BtBF16>::value || BtSame<TT, BtF16>::value) && N % 2 == 0) {
+            struct alignas(sizeof(T) * N) Pairs { u32 v[N / 2]; } r;
+#pragma unroll
+            for (int k = 0; k < N / 2; ++k)
+                r.v[k] = BtSame<TT, BtBF16>::value ? bt_pack_bf16(in[2 * k], in[2 * k + 1]) : bt_pack_f16(in[2 * k], in[2 * k + 1]);
+            *reinterpret_cast<Pairs*>(p) = r;
+        } else {
+            Raw r;
+#pragma unroll
+            for (int k = 0; k < N; ++k) r.v[k] = TT::from_f32(in[k]);
+            *reinterpret_cast<Raw*>(p) = r;
+        }
+    }
+};
+
+// v rounded to the storage type of TT and back (the rounding an intermediate tensor of that dtype does):
+// one hardware conversion each way; the identity for f32. (A NaN stays NaN, possibly with other payload
+// bits than the CPU's conversion keeps.)
+template <typename TT>
+__device__ __forceinline__ float bt_round(float v) {
+    if constexpr (BtSame<TT, BtBF16>::value) {
+        u16 h;
+        asm("cvt.rn.bf16.f32 %0, %1;" : "=h"(h) : "f"(v));
+        return __uint_as_float(((u32)h) << 16);
+    } else if constexpr (BtSame<TT, BtF16>::value) {
+        u16 h;
+        float r;
+        asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(v));
+        asm("cvt.f32.f16 %0, %1;" : "=f"(r) : "h"(h));
+        return r;
+    } else {
+        return TT::to_f32(TT::from_f32(v));
+    }
+}
+
+// W values of a parameter vector (a norm weight or bias, a modulation shift or scale) starting at element
+// `at`: a vector load when its element width is the input's (TT's) and its base is 16-byte aligned (the
+// host keeps `at` a multiple of W and row strides multiples of W on vectorized paths), else one element at
+// a time by dtype code. A null pointer gives `fallback`.
+template <typename TT, int W>
+__device__ __forceinline__ void bt_param_load(const u8* p, int type, u64 at, float fallback, float (&out)[W]) {
+    if (p == nullptr) {
+#pragma unroll
+        for (int k = 0; k < W; ++k) out[k] = fallback;
+    } else if (type == BT_F32 && sizeof(typename TT::T) == 4 && (W == 1 || (u64)p % 16 == 0)) {
+        BtVec<BtF32, W>::load(reinterpret_cast<const float*>(p) + at, out);
+    } else if ((type == BT_BF16 || type == BT_F16) && sizeof(typename TT::T) == 2 && (W == 1 || (u64)p % 16 == 0)) {
+        if (type == BT_BF16) BtVec<BtBF16, W>::load(reinterpret_cast<const u16*>(p) + at, out);
+        else BtVec<BtF16, W>::load(reinterpret_cast<const u16*>(p) + at, out);
+    } else {
+#pragma unroll
+        for (int k = 0; k < W; ++k) out[k] = bt_load_f32(p + (at + k) * (type == BT_F32 ? 4 : 2), type);
+    }
+}
+
+// max that propagates NaN (torch's amax / the CPU backend's nanMax): a if a > b or a is NaN, else b.
+__device__ __forceinline__ float bt_nan_max(float a, float b) { return (a > b || a != a) ? a : b; }
+
+struct BtSumOp {
+    static __device__ __forceinline__ float identity() { return 0.0f; }
+    static __device__ __forceinline__ float apply(float a, float b) { return a + b; }
+};
+struct BtMaxOp {
+    static __device__ __forceinline__ float identity() { return -__int_as_float(0x7f800000); }
+    static __device__ __forceinline__ float apply(float a, float b) { return bt_nan_max(a, b); }
+};
+
+// Reduces v over a "team" of threads that share a row: `team` consecutive lanes of a warp when team <= 32
+// (a power of two; several rows per warp), or the whole block when team == blockDim.x > 32 (a multiple of
+// 32). Every thread of the block must call it (also those without a row), and gets the team's result.
+// `scratch` is 33 floats of shared memory, reused by consecutive calls without extra barriers.
+template <typename Op>
+__device__ __forceinline__ float bt_team_reduce(float v, int team, float* scratch) {
+    const int width = team < 32 ? team : 32;
+#pragma unroll
+    for (int offset = 16; offset > 0; offset >>= 1)
+        if (offset < width) v = Op::apply(v, __shfl_xor_sync(0xffffffffu, v, offset));
+    if (team <= 32) return v;
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, warps = blockDim.x >> 5;
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    if (warp == 0) {
+        float w = lane < warps ? scratch[lane] : Op::identity();
+#pragma unroll
+        for (int offset = 16; offset > 0; offset >>= 1) w = Op::apply(w, __shfl_xor_sync(0xffffffffu, w, offset));
+        if (lane == 0) scratch[32] = w;
+    }
+    __syncthreads();
+    return scratch[32];
+}
