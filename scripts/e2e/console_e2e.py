@@ -130,9 +130,12 @@ def console_test(server, artifacts, size):
         driver.js("const s = document.getElementById('steps'); s.value = 8; s.dispatchEvent(new Event('input'));")
         driver.type("#seed", "1234")
         driver.click("#generate")
-        # Progress shows while it runs (it may be quick: the progress box or the finished image).
-        driver.wait("return !document.getElementById('progress').hidden || document.querySelector('#gallery .item') !== null",
-                    "progress or a result")
+        # Progress shows while it runs (it may be quick: the progress box or the finished image); a refused
+        # form shows its error at once, which fails here instead of after a long wait.
+        driver.wait("return !document.getElementById('progress').hidden || document.querySelector('#gallery .item') !== null"
+                    " || !document.getElementById('form-error').hidden", "progress, a result or a form error")
+        error = driver.js("return document.getElementById('form-error').hidden ? '' : document.getElementById('form-error').textContent")
+        check(not error, f"the form is accepted (error shown: {error!r})")
         item = driver.wait("const i = document.querySelector('#gallery .item'); return i ? i.dataset.id : null",
                            "the image in the gallery", timeout=300)
         check(item, f"the generation appears in the gallery ({item})")
@@ -236,25 +239,50 @@ def main():
     parser.add_argument("--fake", action="store_true", help="test pictures instead of the tiny model")
     parser.add_argument("--artifacts", help="folder for screenshots")
     parser.add_argument("--size", type=int, default=64)
+    parser.add_argument("--skip-browser", metavar="WHY", help="skip the Chromium part, saying why")
+    parser.add_argument("--skip-webuiapi", metavar="WHY", help="skip the webuiapi part, saying why")
     args = parser.parse_args()
     if args.artifacts:
         os.makedirs(args.artifacts, exist_ok=True)
     started = time.time()
-    server = BantamServer(args.bantam, fake=args.fake).start()
+    # Each part runs even when an earlier one failed; a part stops at its first failed check.
+    parts = [
+        ("console in headless Chromium", args.skip_browser, lambda server: console_test(server, args.artifacts, args.size)),
+        ("A1111 routes with webuiapi", args.skip_webuiapi, lambda server: webuiapi_test(server, args.size)),
+        ("crash and restart", None, lambda server: crash_test(server, args.bantam, args.fake)),
+    ]
+    failed_parts, skipped = [], 0
+    server = None
     try:
-        console_test(server, args.artifacts, args.size)
-        webuiapi_test(server, args.size)
-        crash_test(server, args.bantam, args.fake)
-    except Exception as error:
-        print(f"e2e-console: FAILED: {error}")
-        print(f"   server log: {server.log_path}")
-        sys.exit(1)
+        server = BantamServer(args.bantam, fake=args.fake).start()
+        for name, skip, run in parts:
+            if skip:
+                print(f"== SKIPPED: {name} ({skip})")
+                skipped += 1
+                continue
+            try:
+                run(server)
+            except Exception as error:  # a failed check, a timeout, a driver or server error
+                if not isinstance(error, AssertionError) or str(error) not in [what for ok, what in CHECKS if not ok]:
+                    CHECKS.append((False, f"{name}: {error}"))   # not a check() that printed its own FAIL
+                    print(f"   FAIL {name}: {error}")
+                print(f"   server log: {server.log_path}")
+                failed_parts.append(name)
+    except Exception as error:  # the server did not start
+        CHECKS.append((False, f"bantam serve starts: {error}"))
+        print(f"   FAIL bantam serve starts: {error}")
+        failed_parts.append("start")
     finally:
-        if server.process and server.process.poll() is None:
+        if server and server.process and server.process.poll() is None:
             server.stop()
     passed = sum(1 for ok, _ in CHECKS if ok)
+    failed = len(CHECKS) - passed
     print(f"\n== e2e-console: {passed} of {len(CHECKS)} checks passed in {time.time() - started:.0f} s"
-          f" ({'test pictures' if args.fake else 'tiny FLUX model'})")
+          f" ({'test pictures' if args.fake else 'tiny FLUX model'})"
+          + (f"; failed: {', '.join(failed_parts)}" if failed_parts else ""))
+    # The summary line scripts/test adds to its own (checks passed and failed, parts skipped).
+    print(f"e2e-console: {passed} passed, {failed} failed, {skipped} skipped")
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":
