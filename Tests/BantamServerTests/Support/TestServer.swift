@@ -106,8 +106,9 @@ final class TestServer: Sendable {
         return try #require(try response.object()["id"]?.stringValue)
     }
 
-    /// Polls the job until it is final.
-    func waitFinal(_ id: String, timeout: Double = 20) async throws -> JSONObject {
+    /// Polls the job until it is final. The limit is generous: the whole suite runs in parallel on 2 cores,
+    /// where a test's tasks can wait tens of seconds for a thread; a passing test never waits for it.
+    func waitFinal(_ id: String, timeout: Double = 90) async throws -> JSONObject {
         let deadline = ContinuousClock.now + .seconds(timeout)
         while ContinuousClock.now < deadline {
             let job = try await get("/api/v1/jobs/\(id)").object()
@@ -146,8 +147,9 @@ final class HeldGenerator: ImageGenerator {
     }
 }
 
-/// Waits until `condition` holds (polling), failing the test after `timeout` seconds.
-func eventually(_ what: String, timeout: Double = 10, _ condition: () async throws -> Bool) async throws {
+/// Waits until `condition` holds (polling), failing the test after `timeout` seconds (generous, like
+/// `waitFinal`'s: on a loaded 2-core machine a task can wait tens of seconds to be scheduled).
+func eventually(_ what: String, timeout: Double = 90, _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + .seconds(timeout)
     while ContinuousClock.now < deadline {
         if try await condition() { return }
