@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 // Bantam: a Swift engine for image diffusion transformers (FLUX.1, SD3.5, Qwen-Image) on small GPUs.
 // One job per target; the dependency arrows point downwards only (see docs/architecture.md).
 import PackageDescription
@@ -18,6 +18,14 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The server (BantamServer): HTTP with Hummingbird (without its Foundation and swift-configuration
+        // traits), the job history in SQLite through GRDB (links the system's libsqlite3).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // Tensors, dtypes and their bit-exact conversions, the backend protocol and the op surface.
@@ -50,10 +58,27 @@ let package = Package(
         // Build tool: turns Sources/BantamCUDA/Kernels/cuda/*.cu(h) into a Swift string table at build time.
         .executableTarget(name: "EmbedKernelSourcesTool", path: "Plugins/EmbedKernelSourcesTool"),
         .plugin(name: "EmbedKernelSources", capability: .buildTool(), dependencies: ["EmbedKernelSourcesTool"]),
+        // The web console and HTTP APIs: job queue and workers, history (SQLite), native and A1111 routes.
+        // The console's files (Assets/) are compiled in by the EmbedAssets plugin.
+        .target(name: "BantamServer", dependencies: [
+            "BantamCore", "BantamNN", "BantamIO", "BantamJSON", "BantamModels", "BantamPipeline",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ], exclude: ["Assets"], plugins: ["EmbedAssets"]),
+        // Turns Sources/BantamServer/Assets into Swift string literals at build time (host tool + plugin).
+        .executableTarget(name: "EmbedAssetsTool"),
+        .plugin(name: "EmbedAssets", capability: .buildTool(), dependencies: ["EmbedAssetsTool"]),
         // The `bantam` subcommands, as a library so tests can drive them in process.
         .target(name: "BantamCLI", dependencies: [
-            "BantamCore", "BantamCPU", "BantamIO", "BantamPipeline", "BantamCUDA", "BantamQuant", "BantamModels", "BantamNN",
+            "BantamCore", "BantamCPU", "BantamIO", "BantamPipeline", "BantamCUDA", "BantamQuant", "BantamModels", "BantamNN", "BantamServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "bantam", dependencies: ["BantamCLI"]),
 
@@ -73,6 +98,15 @@ let package = Package(
         .testTarget(name: "BantamModelsTests", dependencies: ["BantamModels", "BantamNN", "BantamIO", "BantamCore", "BantamCPU", "BantamTestSupport"]),
         .testTarget(name: "BantamPipelineTests", dependencies: ["BantamPipeline", "BantamModels", "BantamNN", "BantamIO", "BantamJSON", "BantamCore", "BantamCPU", "BantamTestSupport"]),
         .testTarget(name: "BantamCUDATests", dependencies: ["BantamCUDA", "BantamCore", "BantamCPU", "BantamTestSupport"]),
+        .testTarget(name: "BantamServerTests", dependencies: [
+            "BantamServer", "BantamJSON", "BantamPipeline", "BantamCore", "BantamCPU", "BantamTestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "BantamCLITests", dependencies: ["BantamCLI", "BantamIO", "BantamCore", "BantamCPU", "BantamPipeline", "BantamQuant", "BantamTestSupport"]),
     ]
 )

@@ -11,7 +11,7 @@ public struct BantamCommand: AsyncParsableCommand {
             """,
         version: "bantam \(BantamVersion.current)",
         subcommands: [GenerateCommand.self, InspectCommand.self, QuantizeCommand.self, BenchCommand.self, DemoCommand.self,
-                      DoctorCommand.self]
+                      DoctorCommand.self, ServeCommand.self]
     )
     public init() {}
 }

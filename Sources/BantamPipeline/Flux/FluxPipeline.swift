@@ -90,8 +90,9 @@ public final class FluxPipeline: @unchecked Sendable {
     public var defaultSteps: Int { isGuidanceDistilled ? 28 : 4 }
     public var defaultT5Length: Int { isGuidanceDistilled ? 512 : 256 }
 
-    /// Makes one image. `progress` is called after every denoising step.
-    public func generate(_ request: GenerationRequest, progress: (StepProgress) -> Void = { _ in }) throws -> GenerationResult {
+    /// Makes one image. `progress` is called after every denoising step; an error it throws stops the
+    /// generation and is rethrown (a server cancels jobs that way).
+    public func generate(_ request: GenerationRequest, progress: (StepProgress) throws -> Void = { _ in }) throws -> GenerationResult {
         let steps = request.steps ?? defaultSteps
         let t5Length = request.t5Length ?? defaultT5Length
         try validate(request, steps: steps, t5Length: t5Length)
@@ -140,8 +141,9 @@ public final class FluxPipeline: @unchecked Sendable {
             try backend.synchronize()
             let now = Clock.now()
             let elapsed = now - start, mean = elapsed / Double(i + 1)
-            progress(StepProgress(step: i + 1, steps: steps, stepSeconds: now - stepStart, meanStepSeconds: mean,
-                                  elapsedSeconds: elapsed, etaSeconds: mean * Double(steps - i - 1)))
+            try progress(StepProgress(step: i + 1, steps: steps, stepSeconds: now - stepStart, meanStepSeconds: mean,
+                                      elapsedSeconds: elapsed, etaSeconds: mean * Double(steps - i - 1),
+                                      latents: latents, velocity: velocity, sigma: sigmas[i + 1]))
         }
         timings.denoise = Clock.now() - start
 

@@ -56,6 +56,25 @@ public struct StepProgress: Sendable {
     /// Seconds since denoising started, and the estimate of what is left.
     public let elapsedSeconds: Double
     public let etaSeconds: Double
+    /// The packed latents after this step [1, L, 4C] (f32), the guided velocity of the step (same shape)
+    /// and the noise level they are at: `latents − sigma · velocity` estimates the clean latents, which is
+    /// what live previews show.
+    public let latents: Tensor
+    public let velocity: Tensor
+    public let sigma: Float
+
+    public init(step: Int, steps: Int, stepSeconds: Double, meanStepSeconds: Double, elapsedSeconds: Double,
+                etaSeconds: Double, latents: Tensor, velocity: Tensor, sigma: Float) {
+        self.step = step
+        self.steps = steps
+        self.stepSeconds = stepSeconds
+        self.meanStepSeconds = meanStepSeconds
+        self.elapsedSeconds = elapsedSeconds
+        self.etaSeconds = etaSeconds
+        self.latents = latents
+        self.velocity = velocity
+        self.sigma = sigma
+    }
 }
 
 /// Seconds spent in each phase.
