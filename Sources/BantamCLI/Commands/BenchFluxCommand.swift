@@ -91,14 +91,17 @@ struct BenchFluxCommand: ParsableCommand {
         var output = try step.run(model)
         for _ in 0..<warmup { output = try step.run(model) }
         try backend.synchronize()
-        var times: [Double] = []
+        var times: [Double] = [], enqueue: [Double] = []
         for _ in 0..<iterations {
             let start = MonotonicClock.now()
             output = try step.run(model)
+            enqueue.append(MonotonicClock.now() - start)
             try backend.synchronize()
             times.append(MonotonicClock.now() - start)
         }
         times.sort()
+        enqueue.sort()
+        let hostMedian = enqueue[enqueue.count / 2]
         let median = times[times.count / 2]
         let flops = Self.stepFLOPs(config: c, imageTokens: l, textTokens: lt)
 
@@ -116,7 +119,7 @@ struct BenchFluxCommand: ParsableCommand {
                 ("model", .string(label)), ("device", .string(BackendDescription.of(backend))),
                 ("dtype", .string("\(computeDType)")), ("image_tokens", .int(l)), ("text_tokens", .int(lt)),
                 ("load_s", .double(loadSeconds)), ("ms_per_step", .double(median * 1000)),
-                ("ms_min", .double(times[0] * 1000)), ("tflops", .double(flops / median / 1e12)),
+                ("ms_min", .double(times[0] * 1000)), ("host_enqueue_ms", .double(hostMedian * 1000)), ("tflops", .double(flops / median / 1e12)),
             ]
             if let stats { fields.append(("peak_allocated_bytes", .int(stats.peakAllocatedBytes))) }
             if let driverUsedAfter { fields.append(("driver_used_bytes", .int(driverUsedAfter))) }
@@ -128,7 +131,7 @@ struct BenchFluxCommand: ParsableCommand {
         out.line("step: \(l) image + \(lt) text tokens; \(ByteFormat.fixed(flops / 1e12, 2)) TFLOP per step")
         out.line("time: median \(ByteFormat.fixed(median * 1000, 1)) ms/step (min \(ByteFormat.fixed(times[0] * 1000, 1)), "
                  + "max \(ByteFormat.fixed(times[times.count - 1] * 1000, 1)); \(iterations) steps after \(warmup) warm-up), "
-                 + "\(ByteFormat.fixed(flops / median / 1e12, 1)) TFLOP/s")
+                 + "\(ByteFormat.fixed(flops / median / 1e12, 1)) TFLOP/s; host: \(ByteFormat.fixed(hostMedian * 1000, 1)) ms to enqueue a step")
         if let stats {
             out.line("GPU memory: peak \(ByteFormat.bytes(stats.peakAllocatedBytes)) allocated, \(ByteFormat.bytes(stats.peakReservedBytes)) reserved; "
                      + "driver: \(ByteFormat.bytes(driverUsedAfter ?? 0)) used (\(ByteFormat.bytes(driverUsedBefore ?? 0)) before loading)")

@@ -24,6 +24,7 @@ public final class FluxTransformer: Sendable {
     public let singleBlocks: [SingleStreamBlock]   // single_blocks.i
     public let finalLayer: LastLayer            // final_layer
     public let peEmbedder: EmbedND              // pe_embedder (no weights)
+    let positionCache = PositionCache()
 
     public init(config: FluxTransformerConfig, loader: WeightLoader) throws {
         try config.validate()
@@ -66,7 +67,8 @@ public final class FluxTransformer: Sendable {
 
         // 3. RoPE angles of the joint sequence, text positions first.
         let ids = try txtIds.floats() + imgIds.floats()                                // [Lt + L, 3] on the host
-        let pe = try peEmbedder.embed(ids: ids, length: txtIds.shape[0] + imgIds.shape[0], on: backend)   // [Lt + L, D/2]
+        let pe = try positionCache.tables(ids: ids, length: txtIds.shape[0] + imgIds.shape[0], embedder: peEmbedder,
+                                          on: backend)                                 // [Lt + L, D/2]
 
         // 4.–5. Double-stream blocks, then single-stream blocks over [text; image].
         var x = try doubleStream(img: img, txt: txt, vec: vec, pe: pe)                 // [B, Lt + L, hidden]
