@@ -1,4 +1,6 @@
 import ArgumentParser
+import BantamCore
+import BantamCPU
 import BantamCUDA
 import BantamServer
 import Logging
@@ -31,6 +33,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Require this bearer token on every request (default: BANTAM_TOKEN, if set).") var token: String?
     @Flag(name: .long, help: ArgumentHelp("Draw test pictures instead of running models (for trying the console).", visibility: .hidden))
     var fakeGenerator = false
+    @Option(name: .long, help: "Where jobs run: auto (a worker per GPU the CUDA backend opens, else the CPU), cpu, cuda or cuda:N.")
+    var device = "auto"
+    @Option(name: .long, parsing: .unconditional,
+            help: "GPU memory budget per GPU: 8G, 512M, -1G (all but 1 GiB), 90% (default: BANTAM_VRAM, else free memory less 512 MiB).")
+    var vram: String?
     @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
@@ -53,15 +60,17 @@ struct ServeCommand: AsyncParsableCommand {
             let store = try SQLiteJobStore(path: BantamServer.Files.join(dataFolder, "history.sqlite"))
             let images = try DiskImageStore(directory: BantamServer.Files.join(dataFolder, "images"))
             let catalog = DirectoryModelCatalog(directory: models) { id, path in FluxModelInspector.inspect(id: id, path: path) }
-            let backend = threadOptions.backend
-            let device = ComputeDevice(kind: .cpu, index: 0, name: "CPU (\(backend.threads) threads)")
+            let cpu = threadOptions.backend
+            let workers = try Self.workers(device: device, vram: vram, cpu: cpu)
             let generator: any ImageGenerator = fakeGenerator
                 ? FakeImageGenerator(stepDelay: .milliseconds(40))
-                : FluxImageGenerator(version: version) { _ in backend }
-            let jobs = JobManager(store: store, images: images, generator: generator, catalog: catalog, devices: [device],
+                : FluxImageGenerator(version: version) { d in workers.backends[d.id] ?? cpu }
+            console.line("Workers: " + workers.devices.map { "\($0.id) \($0.name)" }.joined(separator: ", ")
+                         + (workers.note.map { " (\($0))" } ?? ""))
+            let jobs = JobManager(store: store, images: images, generator: generator, catalog: catalog, devices: workers.devices,
                                   log: { message in Console.errors.line("bantam serve: \(message)") })
             let (requeued, interrupted) = try await jobs.start()
-            let (gpus, gpuNote) = Self.gpus()
+            let (gpus, gpuNote) = Self.gpus(workers: workers)
             services = ServerServices(jobs: jobs, system: ProcSystemMonitor(gpus: { gpus }, gpuNote: gpuNote))
             console.line("History: \(dataFolder) (\(requeued) queued job(s) resumed, \(interrupted) interrupted job(s) marked)")
             let usable = catalog.models(refresh: true).filter(\.usable)
@@ -94,18 +103,71 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// The machine's NVIDIA GPUs for the resource panel. The CUDA backend has no kernels for the FLUX
-    /// pipeline yet, so the workers run on the CPU whatever is found; the note says so.
-    static func gpus() -> ([GPUStatus], String) {
+    /// The job workers: one per GPU the CUDA backend opens (`--device auto`, `cuda`, `cuda:N`), else one on
+    /// the CPU; `note` says why the CPU was chosen when a GPU was looked for.
+    struct Workers {
+        var devices: [ComputeDevice]
+        var backends: [String: any Backend]
+        var note: String?
+    }
+
+    static func workers(device: String, vram: String?, cpu: CPUBackend) throws -> Workers {
+        let cpuWorker = Workers(devices: [ComputeDevice(kind: .cpu, index: 0, name: "CPU (\(cpu.threads) threads)")],
+                                backends: [:], note: nil)
+        let budget: VRAMBudget?
+        do { budget = try vram.map { try VRAMBudget.parse($0) } } catch { throw CLIError("--vram: \(error)") }
+        let choice = device.lowercased()
+        var ordinals: [Int]
+        switch choice {
+        case "cpu": return cpuWorker
+        case "auto", "cuda", "gpu":
+            guard case .success(let runtime) = CUDARuntime.shared else {
+                if case .failure(let why) = CUDARuntime.shared, choice != "auto" { throw CLIError("--device \(device): \(why.reason)") }
+                var w = cpuWorker
+                if case .failure(let why) = CUDARuntime.shared { w.note = "no CUDA GPU: \(why.reason)" }
+                return w
+            }
+            ordinals = Array(0..<runtime.deviceCount)
+        default:
+            guard choice.hasPrefix("cuda:"), let n = Int(choice.dropFirst(5)), n >= 0 else {
+                throw CLIError("--device must be auto, cpu, cuda or cuda:N (got '\(device)')")
+            }
+            ordinals = [n]
+        }
+        var result = Workers(devices: [], backends: [:], note: nil)
+        var failures: [String] = []
+        for ordinal in ordinals {
+            switch CUDABackend.open(device: ordinal, budget: budget) {
+            case .success(let backend):
+                let d = ComputeDevice(kind: .gpu, index: ordinal, name: backend.device.name)
+                result.devices.append(d)
+                result.backends[d.id] = backend
+            case .failure(let why):
+                failures.append("cuda:\(ordinal): \(why.reason)")
+            }
+        }
+        if result.devices.isEmpty {
+            if choice != "auto" { throw CLIError("--device \(device): " + failures.joined(separator: "; ")) }
+            var w = cpuWorker
+            w.note = failures.isEmpty ? "no CUDA GPU" : failures.joined(separator: "; ")
+            return w
+        }
+        return result
+    }
+
+    /// The machine's NVIDIA GPUs for the resource panel, and a note on where jobs run.
+    static func gpus(workers: Workers) -> ([GPUStatus], String) {
+        let gpuWorkers = workers.devices.filter { $0.kind == .gpu }.count
+        let runs = gpuWorkers > 0 ? "jobs run on \(gpuWorkers) GPU(s), one worker each" : "jobs run on the CPU"
         switch CUDARuntime.shared {
         case .failure(let why):
             let short = why.reason.split(separator: ":").first.map(String.init) ?? why.reason   // "no NVIDIA driver"
-            return ([], "no CUDA GPU (\(short)): jobs run on the CPU")
+            return ([], "no CUDA GPU (\(short)): \(runs)")
         case .success(let runtime):
             let list = (0..<runtime.deviceCount).compactMap { ordinal in
                 (try? CUDADeviceInfo(runtime: runtime, ordinal: ordinal)).map { GPUStatus(name: $0.name, memoryTotal: $0.totalMemory) }
             }
-            return (list, "the CUDA backend cannot run the FLUX pipeline yet: jobs run on the CPU")
+            return (list, workers.note.map { "\(runs) (\($0))" } ?? runs)
         }
     }
 
