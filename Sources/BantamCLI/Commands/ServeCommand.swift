@@ -33,7 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Require this bearer token on every request (default: BANTAM_TOKEN, if set).") var token: String?
     @Flag(name: .long, help: ArgumentHelp("Draw test pictures instead of running models (for trying the console).", visibility: .hidden))
     var fakeGenerator = false
-    @Option(name: .long, help: "Where jobs run: auto (a worker per GPU the CUDA backend opens, else the CPU), cpu, cuda or cuda:N.")
+    @Option(name: .long, help: "Where jobs run: auto (a worker per GPU the CUDA backend opens, else the CPU), cpu, cuda (GPU 0) or cuda:N.")
     var device = "auto"
     @Option(name: .long, parsing: .unconditional,
             help: "GPU memory budget per GPU: 8G, 512M, -1G (all but 1 GiB), 90% (default: BANTAM_VRAM, else free memory less 512 MiB).")
@@ -116,23 +116,19 @@ struct ServeCommand: AsyncParsableCommand {
                                 backends: [:], note: nil)
         let budget: VRAMBudget?
         do { budget = try vram.map { try VRAMBudget.parse($0) } } catch { throw CLIError("--vram: \(error)") }
-        let choice = device.lowercased()
-        var ordinals: [Int]
+        let choice: DeviceOptions.Choice
+        do { choice = try DeviceOptions.parse(device) } catch { throw CLIError("\(error)") }
+        let ordinals: [Int]
         switch choice {
-        case "cpu": return cpuWorker
-        case "auto", "cuda", "gpu":
+        case .cpu: return cpuWorker
+        case .cuda(let n): ordinals = [n]
+        case .auto:
             guard case .success(let runtime) = CUDARuntime.shared else {
-                if case .failure(let why) = CUDARuntime.shared, choice != "auto" { throw CLIError("--device \(device): \(why.reason)") }
                 var w = cpuWorker
                 if case .failure(let why) = CUDARuntime.shared { w.note = "no CUDA GPU: \(why.reason)" }
                 return w
             }
             ordinals = Array(0..<runtime.deviceCount)
-        default:
-            guard choice.hasPrefix("cuda:"), let n = Int(choice.dropFirst(5)), n >= 0 else {
-                throw CLIError("--device must be auto, cpu, cuda or cuda:N (got '\(device)')")
-            }
-            ordinals = [n]
         }
         var result = Workers(devices: [], backends: [:], note: nil)
         var failures: [String] = []
@@ -147,7 +143,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         if result.devices.isEmpty {
-            if choice != "auto" { throw CLIError("--device \(device): " + failures.joined(separator: "; ")) }
+            if choice != .auto { throw CLIError("--device \(device): " + failures.joined(separator: "; ")) }
             var w = cpuWorker
             w.note = failures.isEmpty ? "no CUDA GPU" : failures.joined(separator: "; ")
             return w

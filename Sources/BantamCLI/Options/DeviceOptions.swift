@@ -17,16 +17,19 @@ struct DeviceOptions: ParsableArguments {
     enum Choice: Equatable { case auto, cpu, cuda(Int) }
 
     var choice: Choice {
-        get throws {
-            switch device.lowercased() {
-            case "auto": return .auto
-            case "cpu": return .cpu
-            case "cuda", "gpu": return .cuda(0)
-            default:
-                let text = device.lowercased()
-                if text.hasPrefix("cuda:"), let n = Int(text.dropFirst(5)), n >= 0 { return .cuda(n) }
-                throw ValidationError("--device must be auto, cpu, cuda or cuda:N (got '\(device)')")
-            }
+        get throws { try Self.parse(device) }
+    }
+
+    /// "auto", "cpu", "cuda"/"gpu" (device 0) or "cuda:N"; shared with `bantam serve --device`.
+    static func parse(_ text: String) throws -> Choice {
+        switch text.lowercased() {
+        case "auto": return .auto
+        case "cpu": return .cpu
+        case "cuda", "gpu": return .cuda(0)
+        default:
+            let lower = text.lowercased()
+            if lower.hasPrefix("cuda:"), let n = Int(lower.dropFirst(5)), n >= 0 { return .cuda(n) }
+            throw ValidationError("--device must be auto, cpu, cuda or cuda:N (got '\(text)')")
         }
     }
 
